@@ -1,0 +1,52 @@
+//! `pol`: policy as code for Kubernetes. This binary is the only part of pol that touches
+//! files, the terminal and the process exit code; the crates it calls do no I/O.
+
+mod commands;
+mod files;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Policy as code for Kubernetes.
+#[derive(Debug, Parser)]
+#[command(name = "pol", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Formats `.pol` files in the canonical layout.
+    ///
+    /// Exit codes: 0 nothing to change (or everything written), 1 with `--check` when a file
+    /// would change, 2 when a file cannot be read or does not parse (it is left untouched).
+    Fmt(commands::fmt::Args),
+}
+
+/// What every command returns; the process exit code of the contract 0 / 1 / 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Nothing found, nothing to change.
+    Clean = 0,
+    /// Findings at or above the threshold, or files that would change.
+    Findings = 1,
+    /// Usage, input or compile errors.
+    Errors = 2,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Fmt(args) => commands::fmt::run(&args),
+    };
+    ExitCode::from(outcome as u8)
+}
