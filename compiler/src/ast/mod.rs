@@ -103,6 +103,16 @@ pub struct TypeExpr {
     pub span: Span,
 }
 
+impl TypeExpr {
+    /// Height of the type below this node; `int` is 1.
+    pub fn depth(&self) -> u32 {
+        match &self.kind {
+            TypeKind::Named { args, .. } => 1 + args.iter().map(TypeExpr::depth).max().unwrap_or(0),
+            TypeKind::Optional(inner) => 1 + inner.depth(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
     Named { name: Name, args: Vec<TypeExpr> },
@@ -247,10 +257,23 @@ pub enum EditKind {
     Append { value: Expr, target: Expr },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// Height of the tree below this node (a leaf is 1). Bounded by [`MAX_DEPTH`]: the parser
+    /// refuses deeper expressions, so recursive passes cannot run out of stack.
+    depth: u32,
+}
+
+/// How deep an expression tree may be. Hand-written policies stay far below it.
+pub const MAX_DEPTH: u32 = 200;
+
+impl PartialEq for Expr {
+    /// Structural equality; `depth` follows from the structure.
+    fn eq(&self, other: &Expr) -> bool {
+        self.kind == other.kind && self.span == other.span
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -318,6 +341,87 @@ pub enum ExprKind {
     Paren(Box<Expr>),
     /// An expression that did not parse; its diagnostics were reported.
     Error,
+}
+
+impl ExprKind {
+    /// Calls `visit` on each direct sub-expression, interpolations included, in source order.
+    pub fn for_each_child<'a>(&'a self, mut visit: impl FnMut(&'a Expr)) {
+        match self {
+            ExprKind::Str(lit) => {
+                for part in &lit.parts {
+                    if let StringPart::Interp(inner) = part {
+                        visit(inner);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter().for_each(visit),
+            ExprKind::Map(entries) => {
+                for entry in entries {
+                    if let MapKey::Str(lit) = &entry.key {
+                        for part in &lit.parts {
+                            if let StringPart::Interp(inner) = part {
+                                visit(inner);
+                            }
+                        }
+                    }
+                    visit(&entry.value);
+                }
+            }
+            ExprKind::Field { base, .. } => visit(base),
+            ExprKind::Index { base, index } => {
+                visit(base);
+                visit(index);
+            }
+            ExprKind::Call { callee, args } => {
+                visit(callee);
+                args.iter().for_each(visit);
+            }
+            ExprKind::Unary { operand, .. } => visit(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                visit(lhs);
+                visit(rhs);
+            }
+            ExprKind::Quantifier {
+                iterable,
+                condition,
+                ..
+            } => {
+                visit(iterable);
+                visit(condition);
+            }
+            ExprKind::Comprehension {
+                element,
+                iterable,
+                filter,
+                ..
+            } => {
+                visit(element);
+                visit(iterable);
+                if let Some(filter) = filter {
+                    visit(filter);
+                }
+            }
+            ExprKind::Conditional {
+                condition,
+                then,
+                otherwise,
+            } => {
+                visit(condition);
+                visit(then);
+                visit(otherwise);
+            }
+            ExprKind::Paren(inner) => visit(inner),
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Quantity(_)
+            | ExprKind::Regex(_)
+            | ExprKind::Glob(_)
+            | ExprKind::Name(_)
+            | ExprKind::Error => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -427,7 +531,18 @@ impl BinaryOp {
 
 impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Expr {
-        Expr { kind, span }
+        let mut depth = 0;
+        kind.for_each_child(|child| depth = depth.max(child.depth));
+        Expr {
+            kind,
+            span,
+            depth: depth.saturating_add(1),
+        }
+    }
+
+    /// Height of the tree below this node; a leaf is 1.
+    pub fn depth(&self) -> u32 {
+        self.depth
     }
 
     /// The precedence of the outermost operator, which decides where parentheses are needed.

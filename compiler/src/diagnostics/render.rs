@@ -78,10 +78,15 @@ fn build<'a>(
         )
         .with_code(diagnostic.code.as_str())
         .with_message(&diagnostic.message);
-    let mut label = AriadneLabel::new((source.name, primary)).with_order(0);
-    if !diagnostic.primary.message.is_empty() {
-        label = label.with_message(&diagnostic.primary.message);
-    }
+    // ariadne draws no underline for a label without text.
+    let text = if diagnostic.primary.message.is_empty() {
+        "here"
+    } else {
+        diagnostic.primary.message.as_str()
+    };
+    let mut label = AriadneLabel::new((source.name, primary))
+        .with_order(0)
+        .with_message(text);
     if color {
         label = label.with_color(primary_color);
     }

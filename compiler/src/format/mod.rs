@@ -595,7 +595,17 @@ impl<'a> Printer<'a> {
                 self.write("}");
             }
             ExprKind::Field { base, name } => {
-                self.expr_in(base, postfix_slot());
+                // `1.x` would lex as one (malformed) number.
+                if matches!(
+                    base.kind,
+                    ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Quantity(_)
+                ) {
+                    self.write("(");
+                    self.expr_bare(base);
+                    self.write(")");
+                } else {
+                    self.expr_in(base, postfix_slot());
+                }
                 self.write(".");
                 self.write(&name.text);
             }
@@ -773,8 +783,9 @@ impl<'a> Printer<'a> {
                     self.write(&escaped);
                 }
                 StringPart::Interp(expr) => {
+                    // Always on one line: a string without `"""` cannot hold a line break.
                     self.write("{");
-                    self.expr(expr);
+                    self.write(&format_expression(expr));
                     self.write("}");
                 }
             }

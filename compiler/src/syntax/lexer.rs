@@ -207,11 +207,30 @@ impl<'src, 'sink> Lexer<'src, 'sink> {
         true
     }
 
+    /// A closer closes the innermost matching opener. Openers it skips over were never closed
+    /// and are reported here, where the author can still see where they belong; a closer that
+    /// matches nothing is left to the parser to report.
     fn close_bracket(&mut self, closer: char) {
-        if let Some(&(opener, _)) = self.open.last()
-            && closing(opener) == closer
-        {
-            self.open.pop();
+        let Some(position) = self
+            .open
+            .iter()
+            .rposition(|(opener, _)| closing(*opener) == closer)
+        else {
+            return;
+        };
+        let skipped = self.open.split_off(position + 1);
+        self.open.pop();
+        for (opener, span) in skipped {
+            self.sink.reported_unclosed = true;
+            self.sink.diagnostics.push(
+                Diagnostic::error(
+                    Code::UnbalancedDelimiter,
+                    format!("unclosed `{opener}`"),
+                    span,
+                )
+                .with_label(format!("this `{opener}` is never closed"))
+                .with_help(format!("add the matching `{}`", closing(opener))),
+            );
         }
     }
 
@@ -228,10 +247,42 @@ impl<'src, 'sink> Lexer<'src, 'sink> {
             self.base + self.raw.source().len(),
             triple,
             kind != StringKind::Plain,
+            self.outer_depth + self.open.len(),
         );
         self.raw.bump(scan.end - rest_offset);
         let span = Span::from_range(start.start as usize..scan.end);
-        if !scan.terminated {
+        if scan.too_deep {
+            self.error(
+                Diagnostic::error(Code::NestingTooDeep, "strings nest too deeply", span)
+                    .with_label(format!("more than {MAX_NESTING} strings inside `{{…}}`"))
+                    .with_help("split the expression with `let` bindings"),
+            );
+            self.open.clear();
+            self.finished = true;
+            self.sink.reported_unclosed = true;
+            return Tok::Str(StringLit {
+                parts: Vec::new(),
+                multiline: triple,
+                span,
+            });
+        }
+        if !scan.terminated && triple {
+            // The rest of the file is inside the string: its brackets are text, not code.
+            self.open.clear();
+            self.sink.reported_unclosed = true;
+        }
+        if let (false, Some(brace)) = (scan.terminated, scan.open_brace) {
+            let brace = Span::from_range(brace..brace + 1);
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidInterpolation,
+                    "unclosed `{` in a string",
+                    brace,
+                )
+                .with_label("this interpolation is never closed")
+                .with_help("close it with `}`, or write `\\{` for a literal brace"),
+            );
+        } else if !scan.terminated {
             let quote = if triple { "\"\"\"" } else { "\"" };
             self.error(
                 Diagnostic::error(Code::UnclosedString, "unclosed string", span)
@@ -574,6 +625,17 @@ struct StringScan {
     /// Just past the closing quote(s), or where scanning stopped.
     end: usize,
     terminated: bool,
+    /// Scanning stopped at strings nested more than [`MAX_NESTING`] deep.
+    too_deep: bool,
+    /// The `{` of an interpolation that is never closed.
+    open_brace: Option<usize>,
+}
+
+/// Why an interpolation has no closing brace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Unclosed,
+    TooDeep,
 }
 
 /// Text with its source offset (escapes not yet processed), or an interpolation.
@@ -594,7 +656,14 @@ fn raw_text(source: &str, scan: &StringScan) -> String {
 /// Scans a string body from `start` (just after the opening quote) to its closing quote.
 /// `raw` strings (regex, glob) have no escapes and no interpolation. A single-line string
 /// stops at a newline. Nested strings inside interpolations are skipped over as a whole.
-fn scan_string(source: &str, start: usize, limit: usize, triple: bool, raw: bool) -> StringScan {
+fn scan_string(
+    source: &str,
+    start: usize,
+    limit: usize,
+    triple: bool,
+    raw: bool,
+    depth: usize,
+) -> StringScan {
     let bytes = source.as_bytes();
     let limit = limit.min(bytes.len());
     let mut pieces = Vec::new();
@@ -602,7 +671,22 @@ fn scan_string(source: &str, start: usize, limit: usize, triple: bool, raw: bool
     let mut at = start;
     while at < limit {
         match bytes[at] {
-            b'\\' if !raw => at += 2,
+            b'\\' if !raw => {
+                // `\u{…}` is an escape, not an interpolation.
+                if source.get(at + 1..at + 3) == Some("u{") {
+                    let close = source
+                        .get(at + 3..limit)
+                        .and_then(|rest| rest.find(['}', '\n', '"']))
+                        .map_or(limit, |offset| at + 3 + offset);
+                    at = if bytes.get(close) == Some(&b'}') {
+                        close + 1
+                    } else {
+                        close
+                    };
+                } else {
+                    at += 2;
+                }
+            }
             b'\\' if raw => {
                 // `\"` in a regex is an escaped quote, not the end of the literal.
                 at += if bytes.get(at + 1) == Some(&b'"') {
@@ -617,6 +701,8 @@ fn scan_string(source: &str, start: usize, limit: usize, triple: bool, raw: bool
                     pieces,
                     end: at + 1,
                     terminated: true,
+                    too_deep: false,
+                    open_brace: None,
                 };
             }
             b'"' if source.get(at..at + 3) == Some("\"\"\"") => {
@@ -625,18 +711,20 @@ fn scan_string(source: &str, start: usize, limit: usize, triple: bool, raw: bool
                     pieces,
                     end: at + 3,
                     terminated: true,
+                    too_deep: false,
+                    open_brace: None,
                 };
             }
             b'\n' if !triple => break,
             b'{' if !raw => {
                 pieces.push(Piece::Text(text_start..at));
-                match scan_interpolation(source, at + 1, limit, triple) {
-                    Some(close) => {
+                match scan_interpolation(source, at + 1, limit, triple, depth + 1) {
+                    Ok(close) => {
                         pieces.push(Piece::Interp(at + 1..close));
                         at = close + 1;
                         text_start = at;
                     }
-                    None => {
+                    Err(stop) => {
                         // No closing brace: end the string here.
                         let end = if triple {
                             limit
@@ -647,6 +735,8 @@ fn scan_string(source: &str, start: usize, limit: usize, triple: bool, raw: bool
                             pieces,
                             end,
                             terminated: false,
+                            too_deep: stop == Stop::TooDeep,
+                            open_brace: Some(at),
                         };
                     }
                 }
@@ -660,6 +750,8 @@ fn scan_string(source: &str, start: usize, limit: usize, triple: bool, raw: bool
         pieces,
         end,
         terminated: false,
+        too_deep: false,
+        open_brace: None,
     }
 }
 
@@ -670,35 +762,47 @@ fn line_end(source: &str, from: usize, limit: usize) -> usize {
         .map_or(limit, |newline| from + newline)
 }
 
-/// Finds the `}` that closes an interpolation opened just before `start`.
-fn scan_interpolation(source: &str, start: usize, limit: usize, multiline: bool) -> Option<usize> {
+/// Finds the `}` that closes an interpolation opened just before `start`. Strings nested in
+/// interpolations are scanned recursively, at most [`MAX_NESTING`] deep.
+fn scan_interpolation(
+    source: &str,
+    start: usize,
+    limit: usize,
+    multiline: bool,
+    depth: usize,
+) -> Result<usize, Stop> {
+    if depth >= MAX_NESTING {
+        return Err(Stop::TooDeep);
+    }
     let bytes = source.as_bytes();
-    let mut depth = 1usize;
+    let mut braces = 1usize;
     let mut at = start;
     while at < limit {
         match bytes[at] {
-            b'{' => depth += 1,
+            b'{' => braces += 1,
             b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(at);
+                braces -= 1;
+                if braces == 0 {
+                    return Ok(at);
                 }
             }
-            b'\n' if !multiline => return None,
-            b'"' => {
-                let triple = source.get(at..at + 3) == Some("\"\"\"");
-                let body = if triple { at + 3 } else { at + 1 };
-                let inner = scan_string(source, body, limit, triple, false);
-                if !inner.terminated {
-                    return None;
+            b'\n' if !multiline => return Err(Stop::Unclosed),
+            b'"' | b'r' | b'g' => {
+                let (body, triple, raw) = match bytes[at] {
+                    b'"' if source.get(at..at + 3) == Some("\"\"\"") => (at + 3, true, false),
+                    b'"' => (at + 1, false, false),
+                    _ if bytes.get(at + 1) == Some(&b'"') => (at + 2, false, true),
+                    _ => {
+                        at += 1;
+                        continue;
+                    }
+                };
+                let inner = scan_string(source, body, limit, triple, raw, depth);
+                if inner.too_deep {
+                    return Err(Stop::TooDeep);
                 }
-                at = inner.end;
-                continue;
-            }
-            b'r' | b'g' if bytes.get(at + 1) == Some(&b'"') => {
-                let inner = scan_string(source, at + 2, limit, false, true);
                 if !inner.terminated {
-                    return None;
+                    return Err(Stop::Unclosed);
                 }
                 at = inner.end;
                 continue;
@@ -707,7 +811,7 @@ fn scan_interpolation(source: &str, start: usize, limit: usize, multiline: bool)
         }
         at += 1;
     }
-    None
+    Err(Stop::Unclosed)
 }
 
 /// Multi-line strings: drop the rest of the opening line when it is blank, drop the closing

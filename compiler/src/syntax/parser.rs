@@ -6,23 +6,12 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 use super::grammar;
 use super::lexer::{LexError, LexSink, Lexer};
 use super::token::Tok;
-use crate::ast::{BinaryOp, Deny, Expr, ExprKind, File, Fix};
+use crate::ast::{BinaryOp, Deny, Expr, ExprKind, File, Fix, MAX_DEPTH, Name, TypeExpr, TypeKind};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
 
 pub fn sp(start: usize, end: usize) -> Span {
     Span::from_range(start..end)
-}
-
-pub fn binary(op: BinaryOp, lhs: Expr, rhs: Expr, span: Span) -> Expr {
-    Expr::new(
-        ExprKind::Binary {
-            op,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        },
-        span,
-    )
 }
 
 /// A clause of `deny`, before the clauses are checked and put in their fields.
@@ -38,9 +27,68 @@ pub enum DenyClause {
 pub struct ParseState {
     pub diagnostics: Vec<Diagnostic>,
     pub recovered: Vec<ErrorRecovery<usize, Tok, LexError>>,
+    /// "Nests too deeply" is said once per file: a hostile chain would say it thousands of times.
+    too_deep: bool,
 }
 
+/// How deep a written type may nest (`list<map<string>?>` is 3).
+const MAX_TYPE_DEPTH: u32 = 16;
+
 impl ParseState {
+    /// Builds an expression node, refusing trees deeper than [`MAX_DEPTH`].
+    pub fn expr(&mut self, kind: ExprKind, span: Span) -> Expr {
+        let expr = Expr::new(kind, span);
+        if expr.depth() <= MAX_DEPTH {
+            return expr;
+        }
+        self.nests_too_deeply(span, "expression");
+        Expr::new(ExprKind::Error, span)
+    }
+
+    pub fn binary(&mut self, op: BinaryOp, lhs: Expr, rhs: Expr, span: Span) -> Expr {
+        self.expr(
+            ExprKind::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            span,
+        )
+    }
+
+    pub fn type_expr(&mut self, kind: TypeKind, span: Span) -> TypeExpr {
+        let ty = TypeExpr { kind, span };
+        if ty.depth() <= MAX_TYPE_DEPTH {
+            return ty;
+        }
+        self.nests_too_deeply(span, "type");
+        TypeExpr {
+            kind: TypeKind::Named {
+                name: Name {
+                    text: "any".to_string(),
+                    span,
+                },
+                args: Vec::new(),
+            },
+            span,
+        }
+    }
+
+    fn nests_too_deeply(&mut self, span: Span, what: &str) {
+        if std::mem::replace(&mut self.too_deep, true) {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::NestingTooDeep,
+                format!("{what} nests too deeply"),
+                span,
+            )
+            .with_label(format!("more than {MAX_DEPTH} levels deep"))
+            .with_help("split it with `let` bindings"),
+        );
+    }
+
     pub fn deny(&mut self, condition: Expr, clauses: Vec<DenyClause>, span: Span) -> Deny {
         let mut deny = Deny {
             condition,
@@ -78,15 +126,38 @@ impl ParseState {
                 DenyClause::Fix(fix, _) => deny.fix = Some(fix),
             }
         }
-        if deny.message.is_none() {
-            let keyword = Span::new(span.start, span.start + 4);
-            self.diagnostics.push(
-                Diagnostic::error(Code::MissingMessage, "`deny` has no `message`", keyword)
-                    .with_label("this finding would not say what is wrong")
-                    .with_help("add `message \"…\"` after the condition, e.g. `message \"container {c.name} runs privileged\"`"),
-            );
-        }
         deny
+    }
+
+    /// `let match = …`: a keyword where a new name is declared.
+    pub fn keyword_as_name(&mut self, keyword: &str, span: Span) -> Name {
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::UnexpectedToken,
+                format!("`{keyword}` is a keyword, not a name"),
+                span,
+            )
+            .with_label("a new name is declared here")
+            .with_help(format!("choose another name, such as `{keyword}_`")),
+        );
+        Name {
+            text: format!("{keyword}_"),
+            span,
+        }
+    }
+
+    /// `param max-replicas: int`: a new name with `-`.
+    pub fn dashed_binding(&mut self, name: String, span: Span) -> Name {
+        let underscored = name.replace('-', "_");
+        self.diagnostics.push(
+            Diagnostic::error(Code::DashedName, format!("`{name}` cannot be a name"), span)
+                .with_label("names cannot contain `-`")
+                .with_help(format!("write `{underscored}`")),
+        );
+        Name {
+            text: underscored,
+            span,
+        }
     }
 
     pub fn dashed_name(&mut self, name: &str, span: Span) {
@@ -162,28 +233,38 @@ pub fn parse(source: &str) -> Parsed {
     };
     let mut diagnostics = std::mem::take(&mut sink.diagnostics);
     diagnostics.append(&mut state.diagnostics);
-    for recovery in std::mem::take(&mut state.recovered) {
-        diagnostics.extend(error_diagnostic(
-            source,
-            recovery.error,
-            sink.reported_unclosed,
-            Context::File,
-        ));
-    }
+    let mut errors: Vec<ParseError<usize, Tok, LexError>> = std::mem::take(&mut state.recovered)
+        .into_iter()
+        .map(|recovery| recovery.error)
+        .collect();
     let file = match result {
         Ok(file) => file,
         Err(error) => {
-            diagnostics.extend(error_diagnostic(
-                source,
-                error,
-                sink.reported_unclosed,
-                Context::File,
-            ));
+            errors.push(error);
             File {
                 policies: Vec::new(),
             }
         }
     };
+    let mut earlier_error = diagnostics.iter().any(Diagnostic::is_error);
+    for error in errors {
+        // Recovery skips tokens, so it can lose count of braces: a `}` left over at the top
+        // level after an earlier error is that error's echo, not a mistake of its own.
+        let stray_close = matches!(
+            &error,
+            ParseError::UnrecognizedToken { token: (_, Tok::RBrace, _), expected }
+                if expected.iter().all(|name| name == "\"policy\"")
+        );
+        if stray_close && earlier_error {
+            continue;
+        }
+        if let Some(diagnostic) =
+            error_diagnostic(source, error, sink.reported_unclosed, Context::File)
+        {
+            earlier_error = true;
+            diagnostics.push(diagnostic);
+        }
+    }
     let mut comments = sink.comments;
     comments.sort_by_key(|comment| comment.span.start);
     let mut parsed = Parsed {
@@ -301,7 +382,9 @@ fn unexpected(tok: Tok, span: Span, expected: &[String]) -> Diagnostic {
         format!("unexpected {}", tok.describe()),
         span,
     );
-    if let Some(list) = expected_list(expected) {
+    if tok == Tok::Assign && has(expected, "\"==\"") {
+        diagnostic = diagnostic.with_label("`=` does not compare");
+    } else if let Some(list) = expected_list(expected) {
         diagnostic = diagnostic.with_label(format!("expected {list}"));
     }
     if let Some(help) = help_for(&tok, expected) {
@@ -318,6 +401,9 @@ fn has(expected: &[String], terminal: &str) -> bool {
 fn help_for(tok: &Tok, expected: &[String]) -> Option<String> {
     let expects_expression = has(expected, "Ident") && has(expected, "\"(\"");
     match tok {
+        Tok::Ident(_) if has(expected, "LineIdent") && !has(expected, "Ident") => {
+            Some("each metadata entry starts on a line of its own".into())
+        }
         Tok::Assign if has(expected, "\"==\"") => Some(
             "to compare, write `==`; `=` only gives a value in `let`, `param` and `set`".into(),
         ),
@@ -331,7 +417,7 @@ fn help_for(tok: &Tok, expected: &[String]) -> Option<String> {
         Tok::LBrace if has(expected, "\"then\"") => Some(
             "an `if` expression reads `if condition then a else b`; a block `{ … }` follows only an `if` statement".into(),
         ),
-        _ if has(expected, "\"then\"") => {
+        _ if has(expected, "\"then\"") && !expects_any_keyword(expected) => {
             Some("an `if` expression reads `if condition then a else b`".into())
         }
         Tok::Ident(_) | Tok::LineIdent(_) if has(expected, "\"deny\"") && !expects_expression => {
@@ -398,8 +484,15 @@ const OPERATORS: &[&str] = &[
     "\"not\"",
 ];
 
+/// Where every keyword is "expected", the keywords are error productions (`let match = …`):
+/// not worth listing.
+fn expects_any_keyword(expected: &[String]) -> bool {
+    has(expected, "\"policy\"") && has(expected, "\"unsafe\"") && has(expected, "\"null\"")
+}
+
 fn expected_list(expected: &[String]) -> Option<String> {
     let mut words: Vec<String> = Vec::new();
+    let skip_keywords = expects_any_keyword(expected);
     let expression = has(expected, "Ident") && has(expected, "\"(\"") && has(expected, "Int");
     let operators = OPERATORS.iter().filter(|op| has(expected, op)).count() >= 10;
     if expression {
@@ -413,6 +506,12 @@ fn expected_list(expected: &[String]) -> Option<String> {
             continue;
         }
         if operators && OPERATORS.contains(&terminal.as_str()) {
+            continue;
+        }
+        if skip_keywords
+            && terminal.starts_with('"')
+            && terminal[1..].starts_with(char::is_alphabetic)
+        {
             continue;
         }
         let word = match terminal.as_str() {

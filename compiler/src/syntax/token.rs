@@ -89,11 +89,11 @@ impl Tok {
     /// How a message names this token: `` `deny` ``, ``the name `x` ``, `a string`.
     pub fn describe(&self) -> String {
         match self {
-            Tok::Ident(name) | Tok::LineIdent(name) => format!("the name `{name}`"),
-            Tok::DashedName(name) => format!("the name `{name}`"),
-            Tok::Int(value) => format!("the number `{value}`"),
-            Tok::Float(value) => format!("the number `{value}`"),
-            Tok::Quantity(value) => format!("the quantity `{value}`"),
+            Tok::Ident(name) | Tok::LineIdent(name) => format!("name `{name}`"),
+            Tok::DashedName(name) => format!("name `{name}`"),
+            Tok::Int(value) => format!("number `{value}`"),
+            Tok::Float(value) => format!("number `{value}`"),
+            Tok::Quantity(value) => format!("quantity `{value}`"),
             Tok::Str(_) => "a string".to_string(),
             Tok::Regex(_) => "a regex".to_string(),
             Tok::Glob(_) => "a glob".to_string(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::CommentKind;
 use super::parser::Parsed;
-use crate::ast::{MetaValue, Policy, PolicyItem, Stmt};
+use crate::ast::{Deny, MetaValue, Policy, PolicyItem, Stmt};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::span::Span;
 use crate::suggest::closest;
@@ -44,6 +44,14 @@ pub fn metadata_keys() -> impl Iterator<Item = &'static str> {
 
 pub fn validate(source: &str, parsed: &mut Parsed) {
     let mut diagnostics = Vec::new();
+    // After a syntax error the tree is incomplete: checks that a missing piece would trip
+    // ("no `title`", "never denies") are left out rather than reported as a cascade.
+    let syntax_errors: Vec<Span> = parsed
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.is_error())
+        .map(|diagnostic| diagnostic.primary.span)
+        .collect();
     let mut seen: HashMap<String, Span> = HashMap::new();
     for policy in &mut parsed.file.policies {
         if let Some(first) = seen.get(&policy.name.text) {
@@ -61,7 +69,10 @@ pub fn validate(source: &str, parsed: &mut Parsed) {
             seen.insert(policy.name.text.clone(), policy.name.span);
         }
         check_policy_name(policy, &mut diagnostics);
-        check_items(policy, &mut diagnostics);
+        let broken = syntax_errors
+            .iter()
+            .any(|span| span.start >= policy.span.start && span.start <= policy.span.end);
+        check_items(source, policy, broken, &syntax_errors, &mut diagnostics);
         policy.doc = doc_comment(source, &parsed.comments, policy.span.start);
     }
     parsed.diagnostics.append(&mut diagnostics);
@@ -137,14 +148,22 @@ fn check_policy_name(policy: &Policy, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_items(policy: &Policy, diagnostics: &mut Vec<Diagnostic>) {
+fn check_items(
+    source: &str,
+    policy: &Policy,
+    broken: bool,
+    syntax_errors: &[Span],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut metadata: HashMap<&str, Span> = HashMap::new();
     let mut params: HashMap<&str, Span> = HashMap::new();
     let mut matcher: Option<Span> = None;
     let mut first_rule: Option<Span> = None;
     let mut denies = false;
     for item in &policy.items {
-        if let (Some(rule), false) = (first_rule, matches!(item, PolicyItem::Stmt(_))) {
+        if let (Some(rule), false) = (first_rule, matches!(item, PolicyItem::Stmt(_)))
+            && !broken
+        {
             let what = match item {
                 PolicyItem::Meta(meta) => format!("metadata `{}`", meta.key.text),
                 PolicyItem::Param(param) => format!("`param {}`", param.name.text),
@@ -169,7 +188,8 @@ fn check_items(policy: &Policy, diagnostics: &mut Vec<Diagnostic>) {
                         Code::UnknownMetadata,
                         format!("unknown metadata key `{key}`"),
                         meta.key.span,
-                    );
+                    )
+                    .with_label("not a metadata key");
                     let statements = ["deny", "let", "for", "if", "match", "param"];
                     diagnostic = match closest(key, metadata_keys().chain(statements)) {
                         Some(suggestion) => {
@@ -224,11 +244,18 @@ fn check_items(policy: &Policy, diagnostics: &mut Vec<Diagnostic>) {
                 ),
                 None => matcher = Some(found.span),
             },
+            PolicyItem::Stmt(Stmt::Error(_)) => {}
             PolicyItem::Stmt(stmt) => {
                 first_rule.get_or_insert(stmt.span());
                 denies |= contains_deny(stmt);
+                for_each_deny(stmt, &mut |deny| {
+                    check_message(source, deny, syntax_errors, diagnostics)
+                });
             }
         }
+    }
+    if broken {
+        return;
     }
     for (key, _, required) in METADATA {
         if *required && !metadata.contains_key(key) {
@@ -243,6 +270,7 @@ fn check_items(policy: &Policy, diagnostics: &mut Vec<Diagnostic>) {
                     format!("policy `{}` has no `{key}`", policy.name.text),
                     policy.name.span,
                 )
+                .with_label(format!("`{key}` is required"))
                 .with_help(format!("add `{example}` to the policy")),
             );
         }
@@ -258,11 +286,7 @@ fn check_items(policy: &Policy, diagnostics: &mut Vec<Diagnostic>) {
             .with_help("add `match workload` for pods and pod controllers, or `match KIND, …`"),
         );
     }
-    let has_error_statement = policy
-        .items
-        .iter()
-        .any(|item| matches!(item, PolicyItem::Stmt(Stmt::Error(_))));
-    if !denies && !has_error_statement {
+    if !denies {
         diagnostics.push(
             Diagnostic::warning(
                 Code::NoDeny,
@@ -272,6 +296,66 @@ fn check_items(policy: &Policy, diagnostics: &mut Vec<Diagnostic>) {
             .with_label("no `deny` in this policy")
             .with_help("add `deny CONDITION message \"…\"`"),
         );
+    }
+}
+
+/// A `deny` must say what is wrong; unless a syntax error right after it is the real story.
+fn check_message(
+    source: &str,
+    deny: &Deny,
+    syntax_errors: &[Span],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if deny.message.is_some() {
+        return;
+    }
+    let rest = source.get(deny.span.end as usize..).unwrap_or("");
+    let gap = rest.len() - rest.trim_start().len();
+    let reach = deny.span.end as usize + gap;
+    if syntax_errors
+        .iter()
+        .any(|span| span.start >= deny.span.start && span.start as usize <= reach)
+    {
+        return;
+    }
+    let keyword = Span::new(deny.span.start, deny.span.start + 4);
+    diagnostics.push(
+        Diagnostic::error(Code::MissingMessage, "`deny` has no `message`", keyword)
+            .with_label("this finding would not say what is wrong")
+            .with_help("add `message \"…\"` after the condition, e.g. `message \"container {c.name} runs privileged\"`"),
+    );
+}
+
+fn for_each_deny<'a>(stmt: &'a Stmt, visit: &mut impl FnMut(&'a Deny)) {
+    match stmt {
+        Stmt::Deny(deny) => visit(deny),
+        Stmt::For(each) => each
+            .body
+            .stmts
+            .iter()
+            .for_each(|inner| for_each_deny(inner, visit)),
+        Stmt::If(conditional) => {
+            let mut branch = Some(conditional);
+            while let Some(current) = branch {
+                current
+                    .then
+                    .stmts
+                    .iter()
+                    .for_each(|inner| for_each_deny(inner, visit));
+                branch = match &current.otherwise {
+                    Some(crate::ast::Else::Block(block)) => {
+                        block
+                            .stmts
+                            .iter()
+                            .for_each(|inner| for_each_deny(inner, visit));
+                        None
+                    }
+                    Some(crate::ast::Else::If(next)) => Some(next),
+                    None => None,
+                };
+            }
+        }
+        Stmt::Let(_) | Stmt::Error(_) => {}
     }
 }
 
@@ -319,7 +403,14 @@ fn check_shape(key: &str, shape: Shape, value: &MetaValue, diagnostics: &mut Vec
                     format!("unknown {key} `{}`", word.text),
                     word.span,
                 )
-                .with_label(format!("expected {}", words.join(", ")));
+                .with_label(format!(
+                    "expected one of {}",
+                    words
+                        .iter()
+                        .map(|word| format!("`{word}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
                 if let Some(suggestion) = closest(&word.text, words.iter().copied()) {
                     diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
                 }
@@ -353,6 +444,7 @@ fn check_shape(key: &str, shape: Shape, value: &MetaValue, diagnostics: &mut Vec
                 format!("`{key}` takes {describe}"),
                 value.span(),
             )
+            .with_label(format!("not {describe}"))
             .with_help(help),
         );
     }
