@@ -2,6 +2,13 @@
 //! snapshot holds the source and the rendered diagnostics. Adding a case needs no Rust: drop a
 //! file in `errors/` and run `cargo insta test --accept` (or `INSTA_UPDATE=always cargo test`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use pol_compiler::diagnostics::{Source, render_plain};
 use pol_compiler::parse;
 

@@ -1,6 +1,13 @@
 //! The formatter: layout snapshots (`format/*.pol` in, canonical text out), idempotence and
 //! round trip on every `.pol` file of the repository, and the examples of the language docs.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use std::path::{Path, PathBuf};
 
 use pol_compiler::ast::normalized;

@@ -1,5 +1,12 @@
 //! A file with several mistakes reports each of them, at the right place, and nothing else.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use pol_compiler::diagnostics::{Source, render_plain};
 use pol_compiler::parse;
 

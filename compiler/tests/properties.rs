@@ -2,6 +2,13 @@
 //! (spans and parentheses aside), formatting is idempotent, and no input panics the lexer,
 //! the parser or the formatter.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use pol_compiler::ast::*;
 use pol_compiler::format::{format, format_source};
 use pol_compiler::syntax::{KEYWORDS, Parsed};

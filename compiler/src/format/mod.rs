@@ -204,7 +204,8 @@ impl<'a> Printer<'a> {
 
     /// The width of `expr` printed on one line.
     fn flat_width(&self, print: impl FnOnce(&mut Printer<'_>)) -> usize {
-        let mut measure = Printer::new(self.source, &[], true);
+        // Measuring needs neither comments nor line numbers: no source, so no line index.
+        let mut measure = Printer::new("", &[], true);
         print(&mut measure);
         measure.out.chars().count()
     }

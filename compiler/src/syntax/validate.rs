@@ -82,11 +82,9 @@ pub fn validate(source: &str, parsed: &mut Parsed) {
 fn doc_comment(source: &str, comments: &[super::Comment], start: u32) -> Option<String> {
     let mut lines = Vec::new();
     let mut boundary = start;
-    for comment in comments
-        .iter()
-        .rev()
-        .filter(|comment| comment.span.end <= start)
-    {
+    // Comments are sorted: look only at those that end before the policy, nearest first.
+    let before = comments.partition_point(|comment| comment.span.end <= start);
+    for comment in comments[..before].iter().rev() {
         let between = Span::new(comment.span.end, boundary).text(source);
         if comment.kind != CommentKind::Doc
             || !between.trim().is_empty()
