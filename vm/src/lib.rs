@@ -1,1 +1,7 @@
-//! placeholder
+//! The pol virtual machine side: everything a policy pack needs at run time, and nothing of
+//! the compiler. Today: the document model and loader (`document`). The bytecode format,
+//! pack reader and verifier, and the interpreter follow.
+//!
+//! This crate does no I/O: callers hand it bytes and get back values.
+
+pub mod document;

@@ -214,23 +214,12 @@ impl<'a> Printer<'a> {
 
     fn file(&mut self, file: &File) {
         for policy in &file.policies {
-            self.comments_before(policy.span.start, self.out.is_empty());
-            if !self.out.is_empty() && !self.out.ends_with("\n\n") {
-                // Policies are always separated by one blank line; a comment directly above a
-                // policy (its doc) stays attached to it.
-                let attached = self.next_comment > 0
-                    && self
-                        .comments
-                        .get(self.next_comment - 1)
-                        .is_some_and(|comment| {
-                            comment.span.end <= policy.span.start
-                                && !self.blank_between(comment.span.end, policy.span.start)
-                                && comment.span.end == self.last_end
-                        });
-                if !attached {
-                    self.blank_line();
-                }
+            // Policies are always separated by one blank line, comments above a policy (its
+            // doc) included.
+            if !self.out.is_empty() {
+                self.blank_line();
             }
+            self.comments_before(policy.span.start, self.out.is_empty());
             self.policy(policy);
             self.last_end = policy.span.end;
         }
@@ -886,21 +875,20 @@ fn float(number: f64) -> String {
 }
 
 /// Escapes string text. In a multi-line string quotes stay readable: only a quote that could
-/// close the string (followed by another quote, or last) is escaped.
+/// start a closing `"""` is escaped. Characters that cannot be seen (controls, zero-width and
+/// bidirectional marks, unusual spaces) are written as `\u{…}` so that review can see them.
 fn escape(text: &str, multiline: bool) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let chars: Vec<char> = text.chars().collect();
+    for (index, &c) in chars.iter().enumerate() {
         match c {
             '\\' => out.push_str("\\\\"),
             '{' => out.push_str("\\{"),
             '"' if !multiline => out.push_str("\\\""),
             '"' => {
-                if matches!(chars.peek(), None | Some('"')) {
-                    out.push_str("\\\"");
-                } else {
-                    out.push('"');
-                }
+                let closes =
+                    chars.get(index + 1) == Some(&'"') && chars.get(index + 2) == Some(&'"');
+                out.push_str(if closes { "\\\"" } else { "\"" });
             }
             '\n' if multiline => out.push('\n'),
             '\n' => out.push_str("\\n"),
@@ -908,9 +896,24 @@ fn escape(text: &str, multiline: bool) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             '\0' => out.push_str("\\0"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if invisible(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Characters a reader cannot see or that reorder text.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || (c.is_whitespace() && c != ' ' && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }

@@ -266,6 +266,9 @@ impl<'src, 'sink> Lexer<'src, 'sink> {
                 span,
             });
         }
+        if scan.terminated && triple {
+            self.check_multiline_layout(&scan, span);
+        }
         if !scan.terminated && triple {
             // The rest of the file is inside the string: its brackets are text, not code.
             self.open.clear();
@@ -307,6 +310,37 @@ impl<'src, 'sink> Lexer<'src, 'sink> {
                     span,
                 })
             }
+        }
+    }
+
+    /// A `"""` string's text starts on the line after the opening quotes, and the closing
+    /// quotes stand on a line of their own: that is what makes the indentation rule work.
+    fn check_multiline_layout(&mut self, scan: &StringScan, span: Span) {
+        let body_start = span.start as usize + 3;
+        let body_end = scan.end.saturating_sub(3);
+        let body = self.source.get(body_start..body_end).unwrap_or("");
+        let first_line = body.split('\n').next().unwrap_or("");
+        if !body.contains('\n') || !first_line.trim().is_empty() {
+            let at = Span::from_range(span.start as usize..body_start);
+            self.error(
+                Diagnostic::error(Code::UnclosedString, "text after the opening `\"\"\"`", at)
+                    .with_label("a multi-line string starts on the next line")
+                    .with_help("move the text to the next line; for one line of text use `\"…\"`"),
+            );
+            return;
+        }
+        let last_line = body.rsplit('\n').next().unwrap_or("");
+        if !last_line.trim().is_empty() {
+            let at = Span::from_range(body_end..scan.end);
+            self.error(
+                Diagnostic::error(
+                    Code::UnclosedString,
+                    "the closing `\"\"\"` must stand on a line of its own",
+                    at,
+                )
+                .with_label("text before the closing quotes")
+                .with_help("put the closing `\"\"\"` on the next line, indented like the text"),
+            );
         }
     }
 
@@ -444,13 +478,24 @@ impl<'src, 'sink> Lexer<'src, 'sink> {
             Raw::Quantity => Tok::Quantity(text.to_string()),
             _ => {
                 let text = text.to_string();
+                let duration = text
+                    .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+                    .chars()
+                    .all(|c| matches!(c, 'h' | 'm' | 's' | 'u' | 'n' | 'µ') || c.is_ascii_digit());
+                let help = if duration {
+                    format!(
+                        "for a duration write `duration(\"{text}\")`; `5m` alone is a quantity (5 milli)"
+                    )
+                } else {
+                    "write a number such as `42`, `1.5` or `2e3`, or a quantity such as `500m` or `1Gi`".to_string()
+                };
                 self.error(
                     Diagnostic::error(
                         Code::InvalidNumber,
                         format!("invalid number `{text}`"),
                         span,
                     )
-                    .with_help("write a number such as `42`, `1.5` or `2e3`, or a quantity such as `500m` or `1Gi`"),
+                    .with_help(help),
                 );
                 Tok::Int(0)
             }
@@ -942,7 +987,7 @@ fn unescape(raw: &str, offset: usize, diagnostics: &mut Vec<Diagnostic>) -> Stri
                         format!("unknown escape `\\{}`", other.escape_debug()),
                         span,
                     )
-                    .with_help("known escapes: `\\n`, `\\t`, `\\r`, `\\0`, `\\\\`, `\\\"`, `\\{`, `\\}` and `\\u{…}`; for a regex write `r\"…\"`"),
+                    .with_help("known escapes: `\\n`, `\\t`, `\\r`, `\\0`, `\\\\`, `\\\"`, `\\'`, `\\{`, `\\}` and `\\u{…}`; for a regex write `r\"…\"`"),
                 );
                 out.push(other);
             }

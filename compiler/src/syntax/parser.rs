@@ -248,11 +248,11 @@ pub fn parse(source: &str) -> Parsed {
     };
     let mut earlier_error = diagnostics.iter().any(Diagnostic::is_error);
     for error in errors {
-        // Recovery skips tokens, so it can lose count of braces: a `}` left over at the top
+        // Recovery skips tokens, so it can lose count of braces: a token left over at the top
         // level after an earlier error is that error's echo, not a mistake of its own.
         let stray_close = matches!(
             &error,
-            ParseError::UnrecognizedToken { token: (_, Tok::RBrace, _), expected }
+            ParseError::UnrecognizedToken { expected, .. }
                 if expected.iter().all(|name| name == "\"policy\"")
         );
         if stray_close && earlier_error {
@@ -384,6 +384,9 @@ fn unexpected(tok: Tok, span: Span, expected: &[String]) -> Diagnostic {
     );
     if tok == Tok::Assign && has(expected, "\"==\"") {
         diagnostic = diagnostic.with_label("`=` does not compare");
+    } else if help_for(&tok, expected).is_some_and(|help| help.starts_with("put the")) {
+        diagnostic =
+            diagnostic.with_label(format!("`{tok} …` cannot stand here without parentheses"));
     } else if let Some(list) = expected_list(expected) {
         diagnostic = diagnostic.with_label(format!("expected {list}"));
     }
@@ -400,6 +403,7 @@ fn has(expected: &[String], terminal: &str) -> bool {
 /// Help for the mistakes people make most.
 fn help_for(tok: &Tok, expected: &[String]) -> Option<String> {
     let expects_expression = has(expected, "Ident") && has(expected, "\"(\"");
+    let map_key = has(expected, "Str") && has(expected, "Ident") && !has(expected, "\"(\"");
     match tok {
         Tok::Ident(_) if has(expected, "LineIdent") && !has(expected, "Ident") => {
             Some("each metadata entry starts on a line of its own".into())
@@ -410,16 +414,28 @@ fn help_for(tok: &Tok, expected: &[String]) -> Option<String> {
         Tok::Assign if has(expected, "Str") && !has(expected, "\"(\"") => {
             Some("metadata is written `key value`, without `=`: `title \"…\"`".into())
         }
-        Tok::Any | Tok::All | Tok::If if !expects_expression => Some(format!(
-            "put the `{tok} …` expression in parentheses: `(…)`"
+        Tok::Coalesce if has(expected, "\"?\"") => {
+            Some("a type is optional once: write `T?`".into())
+        }
+        Tok::Ge if has(expected, "\">\"") => {
+            Some("put a space between `>` and `=`: `list<int> = …`".into())
+        }
+        _ if tok.is_keyword() && map_key => Some(format!(
+            "`{tok}` is a keyword; quote the key: `\"{tok}\": …`"
         )),
-        Tok::Else => Some("`else` must follow the `}` of an `if` block".into()),
-        Tok::LBrace if has(expected, "\"then\"") => Some(
-            "an `if` expression reads `if condition then a else b`; a block `{ … }` follows only an `if` statement".into(),
+        Tok::If if has(expected, "\"{\"") && !expects_expression => Some(
+            "a `for` loop has no filter: put an `if` inside the loop, or loop over `[x for x in xs if …]`".into(),
         ),
         _ if has(expected, "\"then\"") && !expects_any_keyword(expected) => {
             Some("an `if` expression reads `if condition then a else b`".into())
         }
+        Tok::Any | Tok::All => Some(format!(
+            "put the `{tok} …` expression in parentheses: `({tok} x in xs: …)`"
+        )),
+        Tok::If if !has(expected, "\"if\"") => Some(
+            "put the `if … then … else …` expression in parentheses".into(),
+        ),
+        Tok::Else => Some("`else` must follow the `}` of an `if` block".into()),
         Tok::Ident(_) | Tok::LineIdent(_) if has(expected, "\"deny\"") && !expects_expression => {
             Some("a policy body holds metadata (`title \"…\"`), `param`, `match`, `let`, `for`, `if` and `deny`".into())
         }

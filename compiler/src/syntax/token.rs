@@ -94,9 +94,9 @@ impl Tok {
             Tok::Int(value) => format!("number `{value}`"),
             Tok::Float(value) => format!("number `{value}`"),
             Tok::Quantity(value) => format!("quantity `{value}`"),
-            Tok::Str(_) => "a string".to_string(),
-            Tok::Regex(_) => "a regex".to_string(),
-            Tok::Glob(_) => "a glob".to_string(),
+            Tok::Str(_) => "string".to_string(),
+            Tok::Regex(_) => "regex".to_string(),
+            Tok::Glob(_) => "glob".to_string(),
             other => format!("`{other}`"),
         }
     }

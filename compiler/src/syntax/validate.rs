@@ -384,7 +384,7 @@ fn contains_deny(stmt: &Stmt) -> bool {
 fn check_shape(key: &str, shape: Shape, value: &MetaValue, diagnostics: &mut Vec<Diagnostic>) {
     let describe = match shape {
         Shape::Text => "a string",
-        Shape::Word(_) => "one of the words below",
+        Shape::Word(_) => "a word",
         Shape::WordOrText => "a word or a string",
         Shape::TextList => "a list of strings",
         Shape::WordOrTextList => "a list of words or strings",
@@ -429,9 +429,26 @@ fn check_shape(key: &str, shape: Shape, value: &MetaValue, diagnostics: &mut Vec
     if !fits {
         let help = match shape {
             Shape::Text => format!("write `{key} \"…\"`"),
-            Shape::Word(words) => {
-                format!("write `{key} {}`", words.first().copied().unwrap_or("…"))
-            }
+            Shape::Word(words) => match value {
+                MetaValue::Str(lit)
+                    if lit
+                        .as_plain()
+                        .is_some_and(|text| words.contains(&text.as_str())) =>
+                {
+                    format!(
+                        "write the word without quotes: `{key} {}`",
+                        lit.as_plain().unwrap_or_default()
+                    )
+                }
+                _ => format!(
+                    "write one of {}",
+                    words
+                        .iter()
+                        .map(|word| format!("`{key} {word}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
             Shape::WordOrText => format!("write `{key} security`"),
             Shape::TextList | Shape::WordOrTextList => format!("write `{key} [\"…\", \"…\"]`"),
             Shape::Bool => format!("write `{key} false`"),

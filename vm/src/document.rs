@@ -1,0 +1,805 @@
+//! Documents: Kubernetes manifests as trees with a position on every node.
+//!
+//! [`load`] reads a stream of YAML (or JSON) documents. Each document is parsed on its own, so
+//! a broken one is reported and the others are still loaded. Hostile input is bounded: nesting
+//! depth, alias expansion and scalar size have limits ([`Limits`]), and exceeding one is an
+//! error for that document, never a hang or a crash.
+//!
+//! Plain scalars resolve as the Kubernetes API server's YAML library resolves them (YAML 1.1:
+//! `yes`, `on`, `y` are booleans), so that pol sees what the cluster would see.
+
+use std::fmt;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+/// A position in the source: byte offset, 1-based line and 1-based column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Position {
+    pub offset: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where a node is: from `start` (inclusive) to `end` (exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    pub start: Position,
+    pub end: Position,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    List(Vec<Node>),
+    /// Entries in document order; keys are unique (duplicates are a load error).
+    Map(Vec<(Key, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub text: String,
+    pub location: Location,
+}
+
+impl Node {
+    /// The value of `key` in a map.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(entry, _)| entry.text == key)
+                .map(|(_, node)| node),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// 0-based position of the document in its file (items of a `kind: List` share it).
+    pub index: usize,
+    pub root: Node,
+}
+
+/// A document that could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// Lowercase, one line.
+    pub message: String,
+    pub position: Position,
+    /// The document it belongs to, when known.
+    pub document: Option<usize>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}",
+            self.position.line, self.position.column, self.message
+        )
+    }
+}
+
+/// Bounds on what one document may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    /// Nodes one document may hold once aliases are expanded.
+    pub max_nodes: usize,
+    pub max_scalar_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 200,
+            max_nodes: 2_000_000,
+            max_scalar_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// What a stream held.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub errors: Vec<LoadError>,
+}
+
+/// Loads every document of `bytes`. Never panics; problems are [`LoadError`]s.
+pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
+    let mut loaded = Loaded::default();
+    if let Some(nul) = bytes.iter().position(|byte| *byte == 0) {
+        loaded.errors.push(LoadError {
+            message: "binary data, not YAML or JSON (a NUL byte)".to_string(),
+            position: position_of_byte(bytes, nul),
+            document: None,
+        });
+        return loaded;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            loaded.errors.push(LoadError {
+                message: "the file is not UTF-8 text".to_string(),
+                position: position_of_byte(bytes, error.valid_up_to()),
+                document: None,
+            });
+            return loaded;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    for (index, chunk) in split_documents(text).into_iter().enumerate() {
+        match load_one(chunk, limits) {
+            Ok(None) => {}
+            Ok(Some(root)) => expand_list(index, root, &mut loaded),
+            Err(mut error) => {
+                error.document = Some(index);
+                loaded.errors.push(error);
+            }
+        }
+    }
+    loaded
+}
+
+fn position_of_byte(bytes: &[u8], offset: usize) -> Position {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|byte| **byte == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |at| at + 1);
+    Position {
+        offset: clamp(offset),
+        line: clamp(line),
+        column: clamp(
+            String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count()
+                + 1,
+        ),
+    }
+}
+
+fn clamp(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// A document's text, with where it starts in the stream.
+#[derive(Debug, Clone, Copy)]
+struct Chunk<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+/// Splits a stream before each `---` line and after each `...` line. A document marker at
+/// column 0 cannot occur inside a document's content, so each piece holds one document; pieces
+/// start at the beginning of a line, so columns need no correction.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    let mut has_content = false;
+    for (line_number, line) in (1..).zip(text.split_inclusive('\n')) {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let is_marker = |marker: &str| {
+            content == marker
+                || content
+                    .strip_prefix(marker)
+                    .is_some_and(|rest| rest.starts_with([' ', '\t']))
+        };
+        if is_marker("---") {
+            if has_content {
+                chunks.push(Chunk {
+                    text: &text[start..offset],
+                    offset: start,
+                    line: start_line,
+                });
+            }
+            start = offset;
+            start_line = line_number;
+            has_content = true;
+        } else if is_marker("...") {
+            if has_content {
+                chunks.push(Chunk {
+                    text: &text[start..offset],
+                    offset: start,
+                    line: start_line,
+                });
+            }
+            start = offset + line.len();
+            start_line = line_number + 1;
+            has_content = false;
+        } else if !content.trim().is_empty() && !content.trim_start().starts_with('#') {
+            has_content = true;
+        }
+        offset += line.len();
+    }
+    if has_content {
+        chunks.push(Chunk {
+            text: &text[start..],
+            offset: start,
+            line: start_line,
+        });
+    }
+    chunks
+}
+
+/// Maps the parser's character indexes to byte offsets within one chunk.
+struct Offsets<'a> {
+    chunk: Chunk<'a>,
+    /// Byte offset of each character, when the chunk is not ASCII.
+    table: Option<Vec<u32>>,
+}
+
+impl Offsets<'_> {
+    fn position(&self, index: usize, line: usize, column: usize) -> Position {
+        let byte = match &self.table {
+            None => index,
+            Some(table) => table
+                .get(index)
+                .copied()
+                .unwrap_or_else(|| clamp(self.chunk.text.len()))
+                as usize,
+        };
+        Position {
+            offset: clamp(self.chunk.offset + byte),
+            line: clamp(self.chunk.line + line - 1),
+            column: clamp(column + 1),
+        }
+    }
+
+    fn location(&self, span: &saphyr_parser::Span) -> Location {
+        Location {
+            start: self.position(span.start.index(), span.start.line(), span.start.col()),
+            end: self.position(span.end.index(), span.end.line(), span.end.col()),
+        }
+    }
+}
+
+fn load_one(chunk: Chunk<'_>, limits: &Limits) -> Result<Option<Node>, LoadError> {
+    let offsets = Offsets {
+        chunk,
+        table: (!chunk.text.is_ascii()).then(|| {
+            chunk
+                .text
+                .char_indices()
+                .map(|(offset, _)| clamp(offset))
+                .chain(std::iter::once(clamp(chunk.text.len())))
+                .collect()
+        }),
+    };
+    let mut builder = Builder {
+        offsets: &offsets,
+        limits,
+        anchors: Vec::new(),
+        stack: Vec::new(),
+        nodes: 0,
+        root: None,
+        roots: 0,
+    };
+    for event in Parser::new_from_str(chunk.text) {
+        let (event, span) = event.map_err(|error| scan_error(&offsets, &error))?;
+        builder.event(event, &span)?;
+    }
+    if builder.roots > 1 {
+        return Err(LoadError {
+            message: "more than one document without `---` between them".to_string(),
+            position: offsets.position(0, 1, 0),
+            document: None,
+        });
+    }
+    Ok(builder.root)
+}
+
+fn scan_error(offsets: &Offsets<'_>, error: &ScanError) -> LoadError {
+    let marker = error.marker();
+    LoadError {
+        message: format!("invalid YAML: {}", error.info()),
+        position: offsets.position(marker.index(), marker.line(), marker.col()),
+        document: None,
+    }
+}
+
+/// A collection being built.
+enum Open {
+    List {
+        items: Vec<Node>,
+        start: Location,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Key, Node)>,
+        pending_key: Option<Key>,
+        start: Location,
+        anchor: usize,
+    },
+}
+
+struct Builder<'o, 'a> {
+    offsets: &'o Offsets<'a>,
+    limits: &'o Limits,
+    /// Anchored nodes by anchor id, for aliases.
+    anchors: Vec<(usize, Node)>,
+    stack: Vec<Open>,
+    /// Nodes created so far, aliases counted with their full size.
+    nodes: usize,
+    root: Option<Node>,
+    roots: usize,
+}
+
+impl Builder<'_, '_> {
+    fn error(&self, message: String, at: Position) -> LoadError {
+        LoadError {
+            message,
+            position: at,
+            document: None,
+        }
+    }
+
+    fn count(&mut self, nodes: usize, at: Position) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        if self.nodes > self.limits.max_nodes {
+            return Err(self.error(
+                format!(
+                    "the document expands to more than {} nodes (an alias bomb?)",
+                    self.limits.max_nodes
+                ),
+                at,
+            ));
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &saphyr_parser::Span) -> Result<(), LoadError> {
+        let location = self.offsets.location(span);
+        match event {
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => Ok(()),
+            Event::DocumentStart(_) => Ok(()),
+            Event::Scalar(text, style, anchor, tag) => {
+                if text.len() > self.limits.max_scalar_bytes {
+                    return Err(self.error(
+                        format!(
+                            "a scalar of {} bytes is larger than the limit of {} bytes",
+                            text.len(),
+                            self.limits.max_scalar_bytes
+                        ),
+                        location.start,
+                    ));
+                }
+                self.count(1, location.start)?;
+                let explicit_string = tag.as_ref().is_some_and(|tag| tag.suffix == "str");
+                let value = if style == ScalarStyle::Plain && !explicit_string {
+                    resolve_plain(&text)
+                } else {
+                    Value::String(text.to_string())
+                };
+                let node = Node { value, location };
+                if anchor > 0 {
+                    self.anchors.push((anchor, node.clone()));
+                }
+                self.push(node, Some(text.as_ref()))
+            }
+            Event::Alias(anchor) => {
+                let Some(node) = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(id, _)| *id == anchor)
+                    .map(|(_, node)| node.clone())
+                else {
+                    return Err(
+                        self.error("an alias to an unknown anchor".to_string(), location.start)
+                    );
+                };
+                let size = node_count(&node);
+                self.count(size, location.start)?;
+                let key = node.as_str().map(str::to_string);
+                let node = Node { location, ..node };
+                self.push(node, key.as_deref())
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(location.start)?;
+                self.stack.push(Open::List {
+                    items: Vec::new(),
+                    start: location,
+                    anchor,
+                });
+                Ok(())
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(location.start)?;
+                self.stack.push(Open::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    start: location,
+                    anchor,
+                });
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(open) = self.stack.pop() else {
+                    return Err(self.error("unbalanced collection".to_string(), location.start));
+                };
+                let (value, start, anchor) = match open {
+                    Open::List {
+                        items,
+                        start,
+                        anchor,
+                    } => (Value::List(items), start, anchor),
+                    Open::Map {
+                        entries,
+                        start,
+                        anchor,
+                        ..
+                    } => (Value::Map(entries), start, anchor),
+                };
+                let node = Node {
+                    value,
+                    location: Location {
+                        start: start.start,
+                        end: location.end,
+                    },
+                };
+                if anchor > 0 {
+                    self.anchors.push((anchor, node.clone()));
+                }
+                self.push(node, None)
+            }
+        }
+    }
+
+    fn open(&mut self, at: Position) -> Result<(), LoadError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.error(
+                format!(
+                    "the document nests deeper than {} levels",
+                    self.limits.max_depth
+                ),
+                at,
+            ));
+        }
+        self.count(1, at)
+    }
+
+    /// Adds a finished node to the collection being built (or makes it the root). `text` is
+    /// the scalar's text, for use as a map key.
+    fn push(&mut self, node: Node, text: Option<&str>) -> Result<(), LoadError> {
+        let Some(top) = self.stack.last_mut() else {
+            self.roots += 1;
+            if self.root.is_none() {
+                self.root = Some(node);
+            }
+            return Ok(());
+        };
+        match top {
+            Open::List { items, .. } => {
+                items.push(node);
+                Ok(())
+            }
+            Open::Map {
+                entries,
+                pending_key,
+                ..
+            } => match pending_key.take() {
+                Some(key) => {
+                    entries.push((key, node));
+                    Ok(())
+                }
+                None => {
+                    let key_text = match (&node.value, text) {
+                        (Value::Null, _) => String::new(),
+                        (_, Some(text)) => text.to_string(),
+                        _ => {
+                            return Err(LoadError {
+                                message: "a map key must be a scalar".to_string(),
+                                position: node.location.start,
+                                document: None,
+                            });
+                        }
+                    };
+                    if let Some((first, _)) = entries.iter().find(|(key, _)| key.text == key_text) {
+                        return Err(LoadError {
+                            message: format!(
+                                "duplicate key `{key_text}` (first at line {})",
+                                first.location.start.line
+                            ),
+                            position: node.location.start,
+                            document: None,
+                        });
+                    }
+                    *pending_key = Some(Key {
+                        text: key_text,
+                        location: node.location,
+                    });
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+fn node_count(node: &Node) -> usize {
+    match &node.value {
+        Value::List(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(_, node)| 1 + node_count(node))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
+}
+
+/// `kind: List` (and `*List` kinds with `items`) become one document per item.
+fn expand_list(index: usize, root: Node, loaded: &mut Loaded) {
+    if !matches!(root.value, Value::Map(_)) {
+        let what = match &root.value {
+            Value::List(_) => "a list",
+            Value::Null => "empty",
+            _ => "a scalar",
+        };
+        if matches!(root.value, Value::Null) {
+            return;
+        }
+        loaded.errors.push(LoadError {
+            message: format!("the document is {what}, not a Kubernetes object"),
+            position: root.location.start,
+            document: Some(index),
+        });
+        return;
+    }
+    let is_list = root
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|kind| kind == "List" || kind.ends_with("List"))
+        && root
+            .get("items")
+            .is_some_and(|items| items.as_list().is_some());
+    if !is_list {
+        loaded.documents.push(Document { index, root });
+        return;
+    }
+    let items = match root.value {
+        Value::Map(entries) => entries
+            .into_iter()
+            .find(|(key, _)| key.text == "items")
+            .map(|(_, node)| node),
+        _ => None,
+    };
+    if let Some(Node {
+        value: Value::List(items),
+        ..
+    }) = items
+    {
+        for item in items {
+            expand_list(index, item, loaded);
+        }
+    }
+}
+
+/// YAML 1.1 resolution of a plain scalar, as go-yaml (and so the API server) does it.
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+            return Value::Bool(true);
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            return Value::Bool(false);
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes().first().copied().unwrap_or(b' ');
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Value::String(text.to_string());
+    }
+    let plain: String = text.chars().filter(|c| *c != '_').collect();
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => (-1i64, rest),
+        None => (1, plain.strip_prefix('+').unwrap_or(&plain)),
+    };
+    let integer = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(octal) = digits.strip_prefix("0o") {
+        i64::from_str_radix(octal, 8).ok()
+    } else if let Some(binary) = digits.strip_prefix("0b") {
+        i64::from_str_radix(binary, 2).ok()
+    } else if digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        i64::from_str_radix(&digits[1..], 8).ok()
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()
+    } else {
+        None
+    };
+    if let Some(value) = integer.and_then(|value| value.checked_mul(sign)) {
+        return Value::Int(value);
+    }
+    let looks_float = !digits.is_empty()
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && digits.bytes().any(|b| b.is_ascii_digit());
+    if looks_float && let Ok(value) = plain.parse::<f64>() {
+        return Value::Float(value);
+    }
+    Value::String(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Loaded {
+        load(text.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn positions_are_exact() {
+        let loaded =
+            load_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: é-web\n  labels: {app: x}\n");
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let root = &loaded.documents[0].root;
+        let name = root.get("metadata").unwrap().get("name").unwrap();
+        assert_eq!(name.as_str(), Some("é-web"));
+        assert_eq!(
+            (name.location.start.line, name.location.start.column),
+            (4, 9)
+        );
+        assert_eq!(name.location.start.offset, 43);
+        let app = root
+            .get("metadata")
+            .unwrap()
+            .get("labels")
+            .unwrap()
+            .get("app")
+            .unwrap();
+        assert_eq!(
+            (app.location.start.line, app.location.start.column),
+            (5, 17)
+        );
+    }
+
+    #[test]
+    fn a_broken_document_does_not_stop_the_others() {
+        let loaded = load_text("kind: A\n---\nkind: [unclosed\n---\nkind: C\n");
+        let kinds: Vec<_> = loaded
+            .documents
+            .iter()
+            .map(|d| d.root.get("kind").unwrap().as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(kinds, ["A", "C"]);
+        assert_eq!(loaded.errors.len(), 1);
+        assert_eq!(loaded.errors[0].document, Some(1));
+        assert_eq!(loaded.errors[0].position.line, 4, "{}", loaded.errors[0]);
+    }
+
+    #[test]
+    fn hostile_inputs_are_errors() {
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+        let loaded = load_text(bomb);
+        assert!(
+            loaded.errors[0].message.contains("alias bomb"),
+            "{:?}",
+            loaded.errors
+        );
+        let deep = format!("a: {}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let errors = load_text(&deep).errors;
+        assert!(errors[0].message.contains("recursion limit"), "{errors:?}");
+        let block: String = (0..300)
+            .map(|depth| format!("{}k:\n", " ".repeat(depth)))
+            .collect();
+        let errors = load_text(&block).errors;
+        assert!(
+            errors[0].message.contains("nests deeper than 200"),
+            "{errors:?}"
+        );
+        assert!(
+            load_text("a: 1\na: 2\n").errors[0]
+                .message
+                .contains("duplicate key `a`")
+        );
+        assert!(
+            load(b"a: \xff\n", &Limits::default()).errors[0]
+                .message
+                .contains("UTF-8")
+        );
+        assert!(
+            load(b"\x00\x01binary", &Limits::default()).errors[0]
+                .message
+                .contains("binary")
+        );
+        assert!(load_text("- 1\n- 2\n").errors[0].message.contains("a list"));
+        assert!(load_text("---\n---\n").errors.is_empty());
+        let huge = format!("a: {}\n", "x".repeat(100));
+        let tight = Limits {
+            max_scalar_bytes: 10,
+            ..Limits::default()
+        };
+        assert!(
+            load(huge.as_bytes(), &tight).errors[0]
+                .message
+                .contains("larger than")
+        );
+    }
+
+    #[test]
+    fn scalars_resolve_like_the_api_server() {
+        let loaded = load_text(
+            "a: yes\nb: \"yes\"\nc: 010\nd: 0x1F\ne: 1.5e3\nf: ~\ng: 1_000\nh: 1.2.3\ni: !!str 12\n",
+        );
+        let root = &loaded.documents[0].root;
+        let value = |key: &str| root.get(key).unwrap().value.clone();
+        assert_eq!(value("a"), Value::Bool(true));
+        assert_eq!(value("b"), Value::String("yes".into()));
+        assert_eq!(value("c"), Value::Int(8));
+        assert_eq!(value("d"), Value::Int(31));
+        assert_eq!(value("e"), Value::Float(1500.0));
+        assert_eq!(value("f"), Value::Null);
+        assert_eq!(value("g"), Value::Int(1000));
+        assert_eq!(value("h"), Value::String("1.2.3".into()));
+        assert_eq!(value("i"), Value::String("12".into()));
+    }
+
+    #[test]
+    fn lists_expand_into_documents() {
+        let loaded = load_text("apiVersion: v1\nkind: List\nitems:\n- kind: A\n- kind: B\n");
+        assert_eq!(loaded.documents.len(), 2);
+        assert_eq!(
+            loaded.documents[1].root.get("kind").unwrap().as_str(),
+            Some("B")
+        );
+    }
+
+    #[test]
+    fn json_loads() {
+        let loaded = load_text("{\"kind\": \"Pod\", \"spec\": {\"hostNetwork\": true}}");
+        assert_eq!(
+            loaded.documents[0]
+                .root
+                .get("spec")
+                .unwrap()
+                .get("hostNetwork")
+                .unwrap()
+                .value,
+            Value::Bool(true)
+        );
+    }
+}
