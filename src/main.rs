@@ -2,6 +2,7 @@
 //! files, the terminal and the process exit code; the crates it calls do no I/O.
 
 mod commands;
+mod compile;
 mod files;
 mod report;
 
@@ -24,6 +25,15 @@ enum Command {
     /// Exit codes: 0 nothing to change (or everything written), 1 with `--check` when a file
     /// would change, 2 when a file cannot be read or does not parse (it is left untouched).
     Fmt(commands::fmt::Args),
+    /// Compiles policies: parses, checks their structure and type-checks them against the
+    /// Kubernetes schemas, reporting every problem.
+    ///
+    /// Exit codes: 0 no errors (warnings are printed), 2 errors.
+    Build(commands::build::Args),
+    /// Shows the type and documentation of a kind or field, like `kubectl explain`.
+    ///
+    /// Examples: `pol explain Deployment`, `pol explain Pod.spec.containers.securityContext`.
+    Explain(commands::explain::Args),
 }
 
 /// What every command returns; the process exit code of the contract 0 / 1 / 2.
@@ -47,6 +57,8 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Fmt(args) => commands::fmt::run(&args),
+        Command::Build(args) => commands::build::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
     };
     ExitCode::from(outcome as u8)
 }

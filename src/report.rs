@@ -25,3 +25,8 @@ pub fn diagnostics(name: &str, text: &str, found: &[Diagnostic]) {
 pub fn error(message: &str) {
     let _ = writeln!(std::io::stderr(), "error: {message}");
 }
+
+/// Prints a one-line summary to stderr.
+pub fn note(message: &str) {
+    let _ = writeln!(std::io::stderr(), "{message}");
+}

@@ -7,9 +7,12 @@
 pub mod ast;
 pub mod diagnostics;
 pub mod format;
+pub mod schema;
 pub mod span;
 pub mod suggest;
 pub mod syntax;
+pub mod typeck;
+pub mod types;
 
 pub use diagnostics::Diagnostic;
 pub use span::Span;

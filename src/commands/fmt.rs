@@ -82,7 +82,7 @@ pub fn run(args: &Args) -> Outcome {
     outcome
 }
 
-fn read(input: &Input) -> Result<String, String> {
+pub fn read(input: &Input) -> Result<String, String> {
     let bytes = match input {
         Input::Stdin => {
             let mut bytes = Vec::new();

@@ -127,6 +127,36 @@ pub enum Code {
     NoDeny,
     /// A declaration that must come earlier in the policy.
     MisplacedItem,
+    /// A field that the schema does not have.
+    UnknownField,
+    /// A kind that the schemas do not have.
+    UnknownKind,
+    /// A kind served by several API groups, named without one.
+    AmbiguousKind,
+    /// A name that no `let`, `for`, `param` or binding declares.
+    UnknownName,
+    /// A type name that does not exist.
+    UnknownType,
+    /// A function that is not a builtin.
+    UnknownBuiltin,
+    /// Values of types that do not go together.
+    TypeMismatch,
+    /// A value that may be absent where one is needed.
+    OptionalValue,
+    /// A string compared with an enum field is not one of its values.
+    EnumValue,
+    /// Something iterated that is not a list.
+    NotIterable,
+    /// A call of something that is not a function.
+    NotCallable,
+    /// A call with the wrong number of arguments.
+    ArgumentCount,
+    /// `at`, `set`, `remove` or `append` without a field path.
+    NotAPath,
+    /// `x ?? d` where `x` is never absent.
+    NeverAbsent,
+    /// A comparison whose outcome is known in advance.
+    AlwaysSame,
 }
 
 impl Code {
@@ -153,6 +183,21 @@ impl Code {
             Code::MissingMessage => "E0306",
             Code::NoDeny => "W0307",
             Code::MisplacedItem => "E0308",
+            Code::UnknownField => "E0401",
+            Code::UnknownKind => "E0402",
+            Code::AmbiguousKind => "E0403",
+            Code::UnknownName => "E0404",
+            Code::UnknownType => "E0405",
+            Code::UnknownBuiltin => "E0406",
+            Code::TypeMismatch => "E0407",
+            Code::OptionalValue => "E0408",
+            Code::EnumValue => "E0409",
+            Code::NotIterable => "E0410",
+            Code::NotCallable => "E0411",
+            Code::ArgumentCount => "E0412",
+            Code::NotAPath => "E0413",
+            Code::NeverAbsent => "W0414",
+            Code::AlwaysSame => "W0415",
         }
     }
 }

@@ -1,0 +1,157 @@
+//! Compiling policy files: shared by the commands that need checked policies.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pol_compiler::schema::{DEFAULT_VERSION, Schemas, VERSIONS, load_crds};
+use pol_compiler::{Diagnostic, parse, typeck};
+
+use crate::files;
+use crate::{Outcome, report};
+
+/// The options that choose the schemas policies are checked against.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SchemaArgs {
+    /// The Kubernetes version whose schemas type the policies.
+    #[arg(long = "k8s-version", default_value = DEFAULT_VERSION, value_parser = clap::builder::PossibleValuesParser::new(VERSIONS))]
+    pub k8s_version: String,
+    /// CustomResourceDefinition manifests (files or directories of `.yaml`, `.yml`, `.json`)
+    /// whose kinds policies may match. Repeatable.
+    #[arg(long = "crd", value_name = "FILE|DIR")]
+    pub crds: Vec<PathBuf>,
+}
+
+/// The schemas to check against: the built-in kinds of the chosen version plus the CRDs.
+/// Problems are reported; `None` when there were any.
+pub fn schemas(args: &SchemaArgs) -> Option<Arc<Schemas>> {
+    let builtin = match Schemas::builtin(&args.k8s_version) {
+        Ok(schemas) => schemas,
+        Err(error) => {
+            report::error(&error.to_string());
+            return None;
+        }
+    };
+    if args.crds.is_empty() {
+        return Some(builtin);
+    }
+    let mut schemas = (*builtin).clone();
+    let (inputs, walk_errors) = files::collect(&args.crds, &["yaml", "yml", "json"]);
+    let mut ok = walk_errors.is_empty();
+    for failure in &walk_errors {
+        report::error(&format!(
+            "cannot read `{}`: {}",
+            failure.path.display(),
+            failure.error
+        ));
+    }
+    for input in &inputs {
+        let name = input.display_name();
+        let bytes = match input {
+            files::Input::File(path) => std::fs::read(path),
+            files::Input::Stdin => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
+            }
+        };
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                report::error(&format!("cannot read `{name}`: {error}"));
+                ok = false;
+                continue;
+            }
+        };
+        let loaded = pol_vm::document::load(&bytes, &pol_vm::document::Limits::default());
+        for error in &loaded.errors {
+            report::error(&format!("{name}:{error}"));
+            ok = false;
+        }
+        let load = load_crds(&mut schemas, &loaded.documents);
+        for error in &load.errors {
+            report::error(&format!(
+                "{name}:{}:{}: {}",
+                error.position.line, error.position.column, error.message
+            ));
+            ok = false;
+        }
+        if load.kinds == 0 && load.errors.is_empty() && loaded.errors.is_empty() {
+            report::error(&format!("no CustomResourceDefinition in `{name}`"));
+            ok = false;
+        }
+    }
+    ok.then(|| Arc::new(schemas))
+}
+
+/// The result of compiling a set of files.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    pub files: usize,
+    pub policies: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Compiled {
+    pub fn outcome(&self) -> Outcome {
+        if self.errors > 0 {
+            Outcome::Errors
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
+/// Parses and type-checks every `.pol` file under `paths`, printing diagnostics.
+pub fn policies(paths: &[PathBuf], schemas: &Schemas) -> Compiled {
+    let (inputs, walk_errors) = files::collect(paths, &["pol"]);
+    let mut compiled = Compiled::default();
+    for failure in &walk_errors {
+        report::error(&format!(
+            "cannot read `{}`: {}",
+            failure.path.display(),
+            failure.error
+        ));
+        compiled.errors += 1;
+    }
+    for input in &inputs {
+        let name = input.display_name();
+        let source = match crate::commands::fmt::read(input) {
+            Ok(source) => source,
+            Err(message) => {
+                report::error(&format!("cannot read `{name}`: {message}"));
+                compiled.errors += 1;
+                continue;
+            }
+        };
+        let parsed = parse(&source);
+        let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.clone();
+        if !parsed.has_errors() {
+            let checked = typeck::check(&source, &parsed.file, schemas);
+            diagnostics.extend(checked.diagnostics);
+        }
+        compiled.files += 1;
+        compiled.policies += parsed.file.policies.len();
+        compiled.errors += diagnostics.iter().filter(|d| d.is_error()).count();
+        compiled.warnings += diagnostics.iter().filter(|d| !d.is_error()).count();
+        if !diagnostics.is_empty() {
+            report::diagnostics(&name, &source, &diagnostics);
+        }
+    }
+    if inputs.is_empty() && walk_errors.is_empty() {
+        report::error("no `.pol` files found");
+        compiled.errors += 1;
+    }
+    let summary = format!(
+        "{} polic{} in {} file{}: {} error{}, {} warning{}",
+        compiled.policies,
+        if compiled.policies == 1 { "y" } else { "ies" },
+        compiled.files,
+        if compiled.files == 1 { "" } else { "s" },
+        compiled.errors,
+        if compiled.errors == 1 { "" } else { "s" },
+        compiled.warnings,
+        if compiled.warnings == 1 { "" } else { "s" },
+    );
+    report::note(&summary);
+    compiled
+}
