@@ -92,3 +92,36 @@ fn repository_policies_check_cleanly() {
     }
     assert!(checked_files > 0);
 }
+
+/// Every builtin's documented example is a condition that parses and type-checks.
+#[test]
+fn builtin_examples_type_check() {
+    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
+    for builtin in pol_stdlib::registry::BUILTINS {
+        let source = format!(
+            "policy example {{\n  title \"Example\"\n  severity low\n  match ConfigMap\n  deny {}\n    message \"m\"\n}}\n",
+            builtin.example
+        );
+        let parsed = parse(&source);
+        let checked = typeck::check(&source, &parsed.file, &schemas);
+        let all: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .chain(&checked.diagnostics)
+            .cloned()
+            .collect();
+        assert!(
+            all.is_empty(),
+            "example of `{}` ({}): {}",
+            builtin.name,
+            builtin.signature,
+            render_plain(
+                Source {
+                    name: builtin.name,
+                    text: &source
+                },
+                &all
+            )
+        );
+    }
+}

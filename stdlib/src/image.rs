@@ -92,15 +92,21 @@ impl ImageRef {
     }
 
     /// The name as Docker shows it: without `docker.io/`, and without `library/` for
-    /// official images: `nginx`, `team/app`, `gcr.io/x/y`.
+    /// official images: `nginx`, `team/app`, `gcr.io/x/y`. Unlike Docker, `docker.io/` is
+    /// kept when its first path component would read as a registry (`docker.io/a.b/c`, not
+    /// `a.b/c`), so that the familiar name always parses back to the same image.
     pub fn familiar_name(&self) -> String {
-        if self.registry == DEFAULT_REGISTRY {
-            match self.repository.strip_prefix(OFFICIAL_PREFIX) {
-                Some(rest) if !rest.contains('/') => rest.to_owned(),
-                _ => self.repository.clone(),
-            }
-        } else {
+        if self.registry != DEFAULT_REGISTRY {
+            return self.name();
+        }
+        let short = match self.repository.strip_prefix(OFFICIAL_PREFIX) {
+            Some(rest) if !rest.contains('/') => rest,
+            _ => &self.repository,
+        };
+        if split_registry(short).0.is_some() {
             self.name()
+        } else {
+            short.to_owned()
         }
     }
 

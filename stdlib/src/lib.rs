@@ -14,6 +14,7 @@ pub mod duration;
 pub mod error;
 pub mod image;
 pub mod net;
+pub mod pattern;
 pub mod quantity;
 pub mod registry;
 pub mod selector;

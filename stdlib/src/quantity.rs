@@ -9,7 +9,8 @@
 //! # Syntax
 //!
 //! `[+-] DIGITS [. DIGITS] [SUFFIX]`, with at least one digit on one side of the point (`5.`
-//! and `.5` are accepted, as Kubernetes does), and at most one suffix:
+//! and `.5` are accepted, as Kubernetes does; a lone `-`, `+` or `.`, which Kubernetes reads
+//! as zero, is refused), and at most one suffix:
 //!
 //! - binary: `Ki Mi Gi Ti Pi Ei` (powers of 1024);
 //! - decimal: `n u m` `k M G T P E` (powers of 1000; `E` alone is exa, `K` is not a suffix);

@@ -272,7 +272,7 @@ pub const BUILTINS: &[Builtin] = &[
         "fn(string) -> any",
         true,
         "A JSON document as data.",
-        r#"parseJson("{\"a\": 1}").a == 1"#,
+        r#"parseJson("\{\"a\": 1}").a == 1"#,
     ),
     builtin(
         "parseYaml",
@@ -372,4 +372,34 @@ pub fn names() -> Vec<&'static str> {
     names.sort_unstable();
     names.dedup();
     names
+}
+
+/// The reference page of the builtins, `docs/stdlib.md`, made from this table (a test keeps
+/// the committed page current).
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Builtins\n\n\
+         <!-- Generated from stdlib/src/registry.rs; do not edit. Regenerate with\n     \
+         `UPDATE_DOCS=1 cargo test -p pol-stdlib --test stdlib_docs`. -->\n\n\
+         Every function a policy can call. Signatures use pol's types; `T` stands for any one\n\
+         type, the same wherever it appears in a signature. A function marked *method* can also\n\
+         be called on its first argument: `c.image.startsWith(\"ghcr.io/\")` is\n\
+         `startsWith(c.image, \"ghcr.io/\")`. A literal argument of `quantity` and `duration`, a\n\
+         `r\"…\"` or `g\"…\"` literal, and a plain string after `matches` are checked when the\n\
+         policy compiles.\n\n",
+    );
+    for name in names() {
+        out.push_str(&format!("## `{name}`\n\n"));
+        for builtin in overloads(name) {
+            let method = if builtin.method { " · method" } else { "" };
+            out.push_str(&format!(
+                "- `{}` — {}{method}  \n  Example: `{}`\n",
+                builtin.signature.replacen("fn", name, 1),
+                builtin.doc,
+                builtin.example
+            ));
+        }
+        out.push('\n');
+    }
+    out
 }

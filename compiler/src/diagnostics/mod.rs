@@ -157,6 +157,10 @@ pub enum Code {
     NeverAbsent,
     /// A comparison whose outcome is known in advance.
     AlwaysSame,
+    /// A regex or glob literal that does not compile.
+    InvalidPattern,
+    /// A literal that a builtin or the language cannot read (a quantity, a duration).
+    InvalidLiteral,
 }
 
 impl Code {
@@ -198,6 +202,8 @@ impl Code {
             Code::NotAPath => "E0413",
             Code::NeverAbsent => "W0414",
             Code::AlwaysSame => "W0415",
+            Code::InvalidPattern => "E0416",
+            Code::InvalidLiteral => "E0417",
         }
     }
 }

@@ -796,13 +796,28 @@ impl<'a> Pass<'a> {
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::Int(_) => Ty::Int,
             ExprKind::Float(_) => Ty::Float,
-            ExprKind::Quantity(_) => Ty::Quantity,
+            ExprKind::Quantity(text) => {
+                if let Err(error) = pol_stdlib::quantity::Quantity::parse(text) {
+                    self.invalid_literal(expr.span, &error.to_string());
+                }
+                Ty::Quantity
+            }
             ExprKind::Str(lit) => {
                 self.interpolations(lit);
                 Ty::String
             }
-            ExprKind::Regex(_) => Ty::Regex,
-            ExprKind::Glob(_) => Ty::Glob,
+            ExprKind::Regex(text) => {
+                if let Err(error) = pol_stdlib::pattern::regex(text) {
+                    self.invalid_pattern(expr.span, &error.to_string(), "regex");
+                }
+                Ty::Regex
+            }
+            ExprKind::Glob(text) => {
+                if let Err(error) = pol_stdlib::pattern::Glob::parse(text) {
+                    self.invalid_pattern(expr.span, &error.to_string(), "glob");
+                }
+                Ty::Glob
+            }
             ExprKind::Name(name) => self.name(name, expr.span),
             ExprKind::List(items) => {
                 let types: Vec<Ty> = items.iter().map(|item| self.expr(item)).collect();
@@ -1234,6 +1249,24 @@ impl<'a> Pass<'a> {
             );
             return Ty::Unknown;
         }
+        // A literal argument of a parsing builtin is read now, not at run time.
+        if let [arg] = args
+            && let ExprKind::Str(lit) = &arg.kind
+            && let Some(text) = lit.as_plain()
+        {
+            let problem = match name {
+                "quantity" => pol_stdlib::quantity::Quantity::parse(&text)
+                    .err()
+                    .map(|e| e.to_string()),
+                "duration" => pol_stdlib::duration::Duration::parse(&text)
+                    .err()
+                    .map(|e| e.to_string()),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                self.invalid_literal(arg.span, &problem);
+            }
+        }
         for signature in &fitting {
             if let Some(result) = apply(signature, &arg_types, false) {
                 return result;
@@ -1278,6 +1311,27 @@ impl<'a> Pass<'a> {
             .with_help(format!("`{name}` is {}", known.join(" or "))),
         );
         Ty::Unknown
+    }
+
+    fn invalid_pattern(&mut self, span: Span, problem: &str, kind: &str) {
+        let help = if kind == "regex" {
+            "regexes use the syntax of the Rust `regex` crate (RE2-like; no look-around or back-references)"
+        } else {
+            "globs have `*`, `?`, `[a-z]`, `[!a-z]`; write `\\` before a literal `*`, `?` or `[`"
+        };
+        self.error(
+            Diagnostic::error(Code::InvalidPattern, problem.to_string(), span)
+                .with_label(format!("this {kind} does not compile"))
+                .with_help(help),
+        );
+    }
+
+    fn invalid_literal(&mut self, span: Span, problem: &str) {
+        self.error(
+            Diagnostic::error(Code::InvalidLiteral, problem.to_string(), span)
+                .with_label("cannot be read")
+                .with_help("quantities are written like `500m`, `1.5Gi`, `2e3`; durations like `90s`, `1h30m`"),
+        );
     }
 
     /// Reports `value` when it may be absent where a value is needed.
@@ -1373,6 +1427,13 @@ impl<'a> Pass<'a> {
                     );
                 }
                 self.need_value(&b, rhs);
+                // A plain string after `matches` is a regex: check it now.
+                if let ExprKind::Str(lit) = &rhs.kind
+                    && let Some(text) = lit.as_plain()
+                    && let Err(error) = pol_stdlib::pattern::regex(&text)
+                {
+                    self.invalid_pattern(rhs.span, &error.to_string(), "regex");
+                }
                 Ty::Bool
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
