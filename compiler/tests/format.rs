@@ -8,7 +8,7 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use pol_compiler::ast::normalized;
 use pol_compiler::format::format_source;
@@ -55,37 +55,10 @@ fn check_stable(name: &str, source: &str) {
     );
 }
 
-fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn pol_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name == "target" {
-            continue;
-        }
-        if path.is_dir() {
-            pol_files(&path, found);
-        } else if path.extension().is_some_and(|extension| extension == "pol") {
-            found.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_policy_in_the_repository_is_stable() {
-    let mut files = Vec::new();
-    pol_files(&repository_root(), &mut files);
     let mut checked = 0;
-    for path in files {
+    for path in common::pol_files(&[""]) {
         let source = std::fs::read_to_string(&path).unwrap();
         if parse(&source).has_errors() {
             // The error cases of the test suite.
@@ -102,7 +75,7 @@ fn every_policy_in_the_repository_is_stable() {
 /// block fails to parse.
 #[test]
 fn documentation_examples() {
-    let docs = repository_root().join("docs");
+    let docs = common::repository_root().join("docs");
     let mut blocks = 0;
     for entry in std::fs::read_dir(&docs).unwrap().flatten() {
         let path = entry.path();

@@ -10,33 +10,10 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use pol_compiler::schema::{DEFAULT_VERSION, Schemas};
 use pol_compiler::{Span, parse, typeck};
-
-fn policy_files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let mut files = Vec::new();
-    for dir in ["examples", "policies"] {
-        let mut stack = vec![root.join(dir)];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|extension| extension == "pol") {
-                    files.push(path);
-                }
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 /// The three mutants of the name at `span`: one character changed, dropped, doubled.
 fn mutants(source: &str, span: Span) -> Vec<(String, Span)> {
@@ -71,7 +48,7 @@ fn every_field_typo_is_a_compile_error_at_the_typo() {
     let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
     let (mut mutated, mut caught, mut suggested) = (0, 0, 0);
     let mut missed = Vec::new();
-    for path in policy_files() {
+    for path in common::pol_files(&["examples", "policies"]) {
         let source = std::fs::read_to_string(&path).unwrap();
         let parsed = parse(&source);
         if parsed.has_errors() {

@@ -263,62 +263,7 @@ fn flatten_strings(mut expr: Expr) -> Expr {
         if let ExprKind::Str(lit) = &mut expr.kind {
             lit.multiline = false;
         }
-        match &mut expr.kind {
-            ExprKind::Str(lit) => {
-                for part in &mut lit.parts {
-                    if let StringPart::Interp(inner) = part {
-                        walk(inner);
-                    }
-                }
-            }
-            ExprKind::List(items) => items.iter_mut().for_each(walk),
-            ExprKind::Map(entries) => entries.iter_mut().for_each(|entry| walk(&mut entry.value)),
-            ExprKind::Field { base, .. } => walk(base),
-            ExprKind::Index { base, index } => {
-                walk(base);
-                walk(index);
-            }
-            ExprKind::Call { callee, args } => {
-                walk(callee);
-                args.iter_mut().for_each(walk);
-            }
-            ExprKind::Unary { operand, .. } => walk(operand),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                walk(lhs);
-                walk(rhs);
-            }
-            ExprKind::Quantifier {
-                iterable,
-                condition,
-                ..
-            } => {
-                walk(iterable);
-                walk(condition);
-            }
-            ExprKind::Comprehension {
-                element,
-                iterable,
-                filter,
-                ..
-            } => {
-                walk(element);
-                walk(iterable);
-                if let Some(filter) = filter {
-                    walk(filter);
-                }
-            }
-            ExprKind::Conditional {
-                condition,
-                then,
-                otherwise,
-            } => {
-                walk(condition);
-                walk(then);
-                walk(otherwise);
-            }
-            ExprKind::Paren(inner) => walk(inner),
-            _ => {}
-        }
+        expr.kind.for_each_child_mut(walk);
     }
     walk(&mut expr);
     expr

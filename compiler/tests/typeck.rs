@@ -9,6 +9,8 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+mod common;
+
 use pol_compiler::diagnostics::{Source, render_plain};
 use pol_compiler::schema::{DEFAULT_VERSION, Schemas};
 use pol_compiler::{parse, typeck};
@@ -49,46 +51,30 @@ fn type_errors_and_warnings() {
 #[test]
 fn repository_policies_check_cleanly() {
     let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap();
     let mut checked_files = 0;
-    for dir in ["examples", "policies"] {
-        let mut stack = vec![root.join(dir)];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|extension| extension == "pol") {
-                    let source = std::fs::read_to_string(&path).unwrap();
-                    let parsed = parse(&source);
-                    let checked = typeck::check(&source, &parsed.file, &schemas);
-                    let name = path.display().to_string();
-                    let all: Vec<_> = parsed
-                        .diagnostics
-                        .iter()
-                        .chain(&checked.diagnostics)
-                        .cloned()
-                        .collect();
-                    assert!(
-                        all.is_empty(),
-                        "{}",
-                        render_plain(
-                            Source {
-                                name: &name,
-                                text: &source
-                            },
-                            &all
-                        )
-                    );
-                    checked_files += 1;
-                }
-            }
-        }
+    for path in common::pol_files(&["examples", "policies"]) {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let parsed = parse(&source);
+        let checked = typeck::check(&source, &parsed.file, &schemas);
+        let name = path.display().to_string();
+        let all: Vec<_> = parsed
+            .diagnostics
+            .iter()
+            .chain(&checked.diagnostics)
+            .cloned()
+            .collect();
+        assert!(
+            all.is_empty(),
+            "{}",
+            render_plain(
+                Source {
+                    name: &name,
+                    text: &source
+                },
+                &all
+            )
+        );
+        checked_files += 1;
     }
     assert!(checked_files > 0);
 }

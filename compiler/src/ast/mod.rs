@@ -422,6 +422,85 @@ impl ExprKind {
             | ExprKind::Error => {}
         }
     }
+
+    /// [`ExprKind::for_each_child`], for rewriting passes.
+    pub fn for_each_child_mut(&mut self, mut visit: impl FnMut(&mut Expr)) {
+        match self {
+            ExprKind::Str(lit) => {
+                for part in &mut lit.parts {
+                    if let StringPart::Interp(inner) = part {
+                        visit(inner);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter_mut().for_each(visit),
+            ExprKind::Map(entries) => {
+                for entry in entries.iter_mut() {
+                    if let MapKey::Str(lit) = &mut entry.key {
+                        for part in &mut lit.parts {
+                            if let StringPart::Interp(inner) = part {
+                                visit(inner);
+                            }
+                        }
+                    }
+                    visit(&mut entry.value);
+                }
+            }
+            ExprKind::Field { base, .. } => visit(base),
+            ExprKind::Index { base, index } => {
+                visit(base);
+                visit(index);
+            }
+            ExprKind::Call { callee, args } => {
+                visit(callee);
+                args.iter_mut().for_each(visit);
+            }
+            ExprKind::Unary { operand, .. } => visit(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                visit(lhs);
+                visit(rhs);
+            }
+            ExprKind::Quantifier {
+                iterable,
+                condition,
+                ..
+            } => {
+                visit(iterable);
+                visit(condition);
+            }
+            ExprKind::Comprehension {
+                element,
+                iterable,
+                filter,
+                ..
+            } => {
+                visit(element);
+                visit(iterable);
+                if let Some(filter) = filter {
+                    visit(filter);
+                }
+            }
+            ExprKind::Conditional {
+                condition,
+                then,
+                otherwise,
+            } => {
+                visit(condition);
+                visit(then);
+                visit(otherwise);
+            }
+            ExprKind::Paren(inner) => visit(inner),
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Quantity(_)
+            | ExprKind::Regex(_)
+            | ExprKind::Glob(_)
+            | ExprKind::Name(_)
+            | ExprKind::Error => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -164,77 +164,23 @@ fn expr(expression: &mut Expr) {
         *expression = inner;
     }
     expression.span = ZERO;
+    // Names and entries carry spans of their own; sub-expressions recurse.
     match &mut expression.kind {
-        ExprKind::Str(lit) => string(lit),
-        ExprKind::List(items) => items.iter_mut().for_each(expr),
+        ExprKind::Str(lit) => lit.span = ZERO,
         ExprKind::Map(entries) => {
-            for entry in entries {
+            for entry in entries.iter_mut() {
                 entry.span = ZERO;
                 match &mut entry.key {
                     MapKey::Name(key) => name(key),
-                    MapKey::Str(key) => string(key),
+                    MapKey::Str(key) => key.span = ZERO,
                 }
-                expr(&mut entry.value);
             }
         }
-        ExprKind::Field { base, name: field } => {
-            expr(base);
-            name(field);
+        ExprKind::Field { name: field, .. } => name(field),
+        ExprKind::Quantifier { binding, .. } | ExprKind::Comprehension { binding, .. } => {
+            name(binding)
         }
-        ExprKind::Index { base, index } => {
-            expr(base);
-            expr(index);
-        }
-        ExprKind::Call { callee, args } => {
-            expr(callee);
-            args.iter_mut().for_each(expr);
-        }
-        ExprKind::Unary { operand, .. } => expr(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            expr(lhs);
-            expr(rhs);
-        }
-        ExprKind::Quantifier {
-            binding,
-            iterable,
-            condition,
-            ..
-        } => {
-            name(binding);
-            expr(iterable);
-            expr(condition);
-        }
-        ExprKind::Comprehension {
-            element,
-            binding,
-            iterable,
-            filter,
-        } => {
-            expr(element);
-            name(binding);
-            expr(iterable);
-            if let Some(filter) = filter {
-                expr(filter);
-            }
-        }
-        ExprKind::Conditional {
-            condition,
-            then,
-            otherwise,
-        } => {
-            expr(condition);
-            expr(then);
-            expr(otherwise);
-        }
-        ExprKind::Paren(_)
-        | ExprKind::Null
-        | ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Quantity(_)
-        | ExprKind::Regex(_)
-        | ExprKind::Glob(_)
-        | ExprKind::Name(_)
-        | ExprKind::Error => {}
+        _ => {}
     }
+    expression.kind.for_each_child_mut(expr);
 }

@@ -176,18 +176,22 @@ impl<'src, 'sink> Lexer<'src, 'sink> {
         self.finished = true;
         let unclosed = std::mem::take(&mut self.open);
         for (opener, span) in unclosed {
-            let closer = closing(opener);
-            self.sink.reported_unclosed = true;
-            self.sink.diagnostics.push(
-                Diagnostic::error(
-                    Code::UnbalancedDelimiter,
-                    format!("unclosed `{opener}`"),
-                    span,
-                )
-                .with_label(format!("this `{opener}` is never closed"))
-                .with_help(format!("add the matching `{closer}`")),
-            );
+            self.unclosed(opener, span);
         }
+    }
+
+    /// Reports an opening bracket that is never closed.
+    fn unclosed(&mut self, opener: char, span: Span) {
+        self.sink.reported_unclosed = true;
+        self.sink.diagnostics.push(
+            Diagnostic::error(
+                Code::UnbalancedDelimiter,
+                format!("unclosed `{opener}`"),
+                span,
+            )
+            .with_label(format!("this `{opener}` is never closed"))
+            .with_help(format!("add the matching `{}`", closing(opener))),
+        );
     }
 
     fn open_bracket(&mut self, opener: char, span: Span) -> bool {
@@ -221,16 +225,7 @@ impl<'src, 'sink> Lexer<'src, 'sink> {
         let skipped = self.open.split_off(position + 1);
         self.open.pop();
         for (opener, span) in skipped {
-            self.sink.reported_unclosed = true;
-            self.sink.diagnostics.push(
-                Diagnostic::error(
-                    Code::UnbalancedDelimiter,
-                    format!("unclosed `{opener}`"),
-                    span,
-                )
-                .with_label(format!("this `{opener}` is never closed"))
-                .with_help(format!("add the matching `{}`", closing(opener))),
-            );
+            self.unclosed(opener, span);
         }
     }
 

@@ -630,6 +630,7 @@ impl<'a> Pass<'a> {
             EditKind::Set { target, value } => {
                 let target_ty = self.path(target, "`set`");
                 let value_ty = self.expr(value);
+                self.literal_fits(target, value, target_ty.required());
                 if !assignable(&value_ty, target_ty.required()) {
                     self.error(
                         Diagnostic::error(
@@ -657,6 +658,7 @@ impl<'a> Pass<'a> {
                 let value_ty = self.expr(value);
                 match target_ty.required() {
                     Ty::List(item) => {
+                        self.literal_fits(target, value, item);
                         if !assignable(&value_ty, item) {
                             self.error(
                                 Diagnostic::error(
@@ -692,6 +694,106 @@ impl<'a> Pass<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// A literal written into a field must fit it: a string into an enum is one of its
+    /// values, a map into an object names its fields (and gives the required ones), and so on
+    /// down nested literals. `place` names the field in messages.
+    fn literal_fits(&mut self, place: &Expr, value: &Expr, target: &Ty) {
+        let target = target.required();
+        match (&value.kind, target) {
+            (ExprKind::Str(_), Ty::Enum(values)) => self.enum_literal(place, values, value),
+            (ExprKind::List(items), Ty::List(item)) => {
+                for entry in items {
+                    self.literal_fits(place, entry, item);
+                }
+            }
+            (ExprKind::Map(entries), Ty::Map(item)) => {
+                for entry in entries {
+                    self.literal_fits(place, &entry.value, item);
+                }
+            }
+            (ExprKind::Map(entries), Ty::Object(id)) => {
+                self.object_literal(place, value, entries, *id)
+            }
+            _ => {}
+        }
+    }
+
+    fn object_literal(&mut self, place: &Expr, value: &Expr, entries: &[MapEntry], id: ObjectId) {
+        let object = self.schemas.object(id);
+        if object.open {
+            return;
+        }
+        let short = object.short_name().to_string();
+        let names: Vec<String> = object
+            .fields
+            .iter()
+            .map(|field| field.name.clone())
+            .collect();
+        let required = object.required.clone();
+        let mut given = Vec::new();
+        for entry in entries {
+            let (key, span) = match &entry.key {
+                MapKey::Name(name) => (name.text.clone(), name.span),
+                MapKey::Str(lit) => match lit.as_plain() {
+                    Some(text) => (text, lit.span),
+                    None => continue,
+                },
+            };
+            given.push(key.clone());
+            let Some(field_ty) = self
+                .schemas
+                .object(id)
+                .field(&key)
+                .map(|field| field.ty.clone())
+            else {
+                let mut diagnostic = Diagnostic::error(
+                    Code::UnknownField,
+                    format!("`{short}` has no field `{key}`"),
+                    span,
+                )
+                .with_label("unknown field");
+                if let Some(suggestion) = closest(&key, names.iter().map(String::as_str)) {
+                    diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+                }
+                self.error(diagnostic);
+                continue;
+            };
+            if let Some(literal) = literal_type(&entry.value)
+                && !assignable(&literal, field_ty.required())
+            {
+                let wanted = a_type(&self.show(field_ty.required()));
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!(
+                            "`{key}` of `{short}` is {wanted}, not {}",
+                            a_type(&self.show(&literal))
+                        ),
+                        entry.value.span,
+                    )
+                    .with_help(format!("give {wanted} value")),
+                );
+            }
+            self.literal_fits(place, &entry.value, &field_ty);
+        }
+        let missing: Vec<String> = required
+            .iter()
+            .filter(|name| !given.contains(name))
+            .map(|name| format!("`{name}`"))
+            .collect();
+        if !missing.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    format!("`{short}` needs {}", missing.join(", ")),
+                    value.span,
+                )
+                .with_label("required fields missing")
+                .with_help(format!("add {} to the map", missing.join(", "))),
+            );
         }
     }
 
@@ -1452,7 +1554,24 @@ impl<'a> Pass<'a> {
                     Ty::Optional(inner) => match unify(inner, &b) {
                         Some(ty) => ty,
                         None => {
-                            self.mismatch(expr, "default", &a, &b);
+                            let (value, default) = (self.show(inner), self.show(&b));
+                            let text = self.text(lhs.span);
+                            self.error(
+                                Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    format!(
+                                        "the default is {}, but `{text}` is {}",
+                                        a_type(&default),
+                                        a_type(&value)
+                                    ),
+                                    rhs.span,
+                                )
+                                .with_label(format!("`{default}`"))
+                                .with_help(format!(
+                                    "give {} default, or convert the value first: `string({text}) ?? …`",
+                                    a_type(&value)
+                                )),
+                            );
                             Ty::Unknown
                         }
                     },
@@ -1564,6 +1683,19 @@ impl<'a> Pass<'a> {
         }
         self.error(diagnostic);
     }
+}
+
+/// The type of a scalar literal, for checking it against a field.
+fn literal_type(expr: &Expr) -> Option<Ty> {
+    Some(match &expr.kind {
+        ExprKind::Null => Ty::Null,
+        ExprKind::Bool(_) => Ty::Bool,
+        ExprKind::Int(_) => Ty::Int,
+        ExprKind::Float(_) => Ty::Float,
+        ExprKind::Quantity(_) => Ty::Quantity,
+        ExprKind::Str(_) => Ty::String,
+        _ => return None,
+    })
 }
 
 /// "an `int`", "a `string`".
