@@ -4,6 +4,7 @@
 mod commands;
 mod compile;
 mod files;
+mod library;
 mod report;
 
 use std::process::ExitCode;
@@ -34,6 +35,10 @@ enum Command {
     ///
     /// Examples: `pol explain Deployment`, `pol explain Pod.spec.containers.securityContext`.
     Explain(commands::explain::Args),
+    /// Lists the policy library, or shows one policy (`pol policies show ID`).
+    ///
+    /// Uses the bundled library unless `--policies` names other files.
+    Policies(commands::policies::Args),
 }
 
 /// What every command returns; the process exit code of the contract 0 / 1 / 2.
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Build(args) => commands::build::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Policies(args) => commands::policies::run(&args),
     };
     ExitCode::from(outcome as u8)
 }

@@ -1,3 +1,4 @@
 pub mod build;
 pub mod explain;
 pub mod fmt;
+pub mod policies;
