@@ -1,0 +1,288 @@
+use std::rc::Rc;
+
+use super::*;
+use crate::bytecode::{Context, Op, encode, verify};
+use crate::document::{Limits, load};
+
+struct TestHost;
+
+impl Host for TestHost {
+    fn call<'d>(&self, builtin: u16, args: &[Value<'d>]) -> Result<Value<'d>, String> {
+        match (builtin, args) {
+            // 0: len(list)
+            (0, [list]) => Ok(Value::Int(items(list)?.len() as i64)),
+            _ => Err(format!("builtin {builtin} failed")),
+        }
+    }
+    fn matches(&self, pattern: u32, text: &str) -> bool {
+        pattern == 0 && text.ends_with(":latest")
+    }
+    fn matches_dynamic(&self, pattern: &str, text: &str) -> Result<bool, String> {
+        Ok(text.contains(pattern))
+    }
+}
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: app
+      image: nginx:latest
+      securityContext:
+        privileged: true
+    - name: sidecar
+      image: envoy:1.30
+";
+
+/// Assembles ops with symbolic jumps: `Label(n)` marks a place, jump offsets written as
+/// `-(n+1)` refer to label n.
+fn assemble(ops: &[Op], labels: &[(usize, usize)]) -> Vec<u8> {
+    // labels: (index of the jumping op, index of the target op)
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    for op in ops {
+        offsets.push(at);
+        at += op.encoded_len();
+    }
+    offsets.push(at);
+    let mut fixed = ops.to_vec();
+    for &(from, to) in labels {
+        let after = offsets[from] + fixed[from].encoded_len();
+        let offset = offsets[to] as i32 - after as i32;
+        fixed[from] = match fixed[from] {
+            Op::Jump { .. } => Op::Jump { offset },
+            Op::JumpIfFalse { .. } => Op::JumpIfFalse { offset },
+            Op::JumpIfTrue { .. } => Op::JumpIfTrue { offset },
+            Op::JumpIfPresent { .. } => Op::JumpIfPresent { offset },
+            Op::IterNext { slot, local, .. } => Op::IterNext {
+                slot,
+                local,
+                offset,
+            },
+            other => other,
+        };
+    }
+    encode(&fixed)
+}
+
+fn symbols() -> Vec<Rc<str>> {
+    [
+        "spec",
+        "containers",
+        "securityContext",
+        "privileged",
+        "name",
+        "image",
+        "hostNetwork",
+    ]
+    .iter()
+    .map(|name| Rc::from(*name))
+    .collect()
+}
+
+/// `for c in resource.spec.containers { deny c.securityContext.privileged == true at
+///  c.securityContext.privileged message "container " + c.name + " is privileged" }`
+fn privileged_program() -> Vec<u8> {
+    let ops = vec![
+        Op::Load { local: 0 },     // 0
+        Op::Field { symbol: 0 },   // 1 spec
+        Op::Field { symbol: 1 },   // 2 containers
+        Op::IterStart { slot: 1 }, // 3
+        Op::IterNext {
+            slot: 1,
+            local: 2,
+            offset: 0,
+        }, // 4 -> 17
+        Op::Load { local: 2 },     // 5
+        Op::Field { symbol: 2 },   // 6
+        Op::Field { symbol: 3 },   // 7
+        Op::True {},               // 8
+        Op::Eq {},                 // 9
+        Op::JumpIfFalse { offset: 0 }, // 10 -> 16
+        Op::Load { local: 2 },     // 11
+        Op::Field { symbol: 2 },   // 12
+        Op::Field { symbol: 3 },   // 13 place
+        Op::Const { index: 0 },    // 14 message
+        Op::Deny { rule: 0, edits: 0 }, // 15
+        Op::Jump { offset: 0 },    // 16 -> 4
+        Op::Return {},             // 17
+    ];
+    assemble(&ops, &[(4, 17), (10, 16), (16, 4)])
+}
+
+fn context<'a>(code_locals: u16, patterns: &'a [bool]) -> Context<'a> {
+    Context {
+        constants: patterns.len(),
+        pattern_constants: patterns,
+        symbols: symbols().len(),
+        params: 0,
+        rules: 1,
+        builtins: &[1],
+        locals: code_locals,
+        max_stack: 8,
+    }
+}
+
+#[test]
+fn a_finding_points_at_the_offending_field() {
+    let loaded = load(POD.as_bytes(), &Limits::default());
+    let root = &loaded.documents[0].root;
+    let code = privileged_program();
+    assert_eq!(verify(&code, &context(3, &[false])), Ok(()));
+    let constants = [Constant::Str(Rc::from("container is privileged"))];
+    let symbols = symbols();
+    let program = Program {
+        code: &code,
+        locals: 3,
+        constants: &constants,
+        symbols: &symbols,
+        params: &[],
+    };
+    let findings = run(&program, &TestHost, &[(0, Value::Doc(root))], 10_000).unwrap();
+    assert_eq!(findings.len(), 1);
+    let location = findings[0].location.unwrap();
+    assert_eq!((location.start.line, location.start.column), (10, 21));
+    assert_eq!(findings[0].message, "container is privileged");
+}
+
+#[test]
+fn an_absent_field_points_at_its_nearest_parent() {
+    // deny resource.spec.hostNetwork != true at resource.spec.hostNetwork message "m"
+    let ops = vec![
+        Op::Load { local: 0 },
+        Op::Field { symbol: 0 },
+        Op::Field { symbol: 6 },
+        Op::True {},
+        Op::Ne {},
+        Op::JumpIfFalse { offset: 0 },
+        Op::Load { local: 0 },
+        Op::Field { symbol: 0 },
+        Op::Field { symbol: 6 },
+        Op::Const { index: 0 },
+        Op::Deny { rule: 0, edits: 0 },
+        Op::Return {},
+    ];
+    let code = assemble(&ops, &[(5, 11)]);
+    assert_eq!(verify(&code, &context(1, &[false])), Ok(()));
+    let loaded = load(POD.as_bytes(), &Limits::default());
+    let root = &loaded.documents[0].root;
+    let constants = [Constant::Str(Rc::from("m"))];
+    let symbols = symbols();
+    let program = Program {
+        code: &code,
+        locals: 1,
+        constants: &constants,
+        symbols: &symbols,
+        params: &[],
+    };
+    let findings = run(&program, &TestHost, &[(0, Value::Doc(root))], 10_000).unwrap();
+    // `spec` exists; `hostNetwork` does not: the finding is on `spec`'s value (line 6).
+    assert_eq!(findings[0].location.unwrap().start.line, 6);
+}
+
+#[test]
+fn the_budget_stops_an_endless_loop() {
+    let ops = vec![Op::Jump { offset: 0 }, Op::Return {}];
+    let code = assemble(&ops, &[(0, 0)]);
+    let symbols = symbols();
+    let program = Program {
+        code: &code,
+        locals: 0,
+        constants: &[],
+        symbols: &symbols,
+        params: &[],
+    };
+    let error = run(&program, &TestHost, &[], 1_000).unwrap_err();
+    assert!(error.message.contains("budget"), "{error}");
+}
+
+#[test]
+fn runtime_type_errors_are_errors_not_panics() {
+    // "a" < 1
+    let code = encode(&[
+        Op::Const { index: 0 },
+        Op::Const { index: 1 },
+        Op::Lt {},
+        Op::Pop {},
+        Op::Return {},
+    ]);
+    let constants = [Constant::Str(Rc::from("a")), Constant::Int(1)];
+    let symbols = symbols();
+    let program = Program {
+        code: &code,
+        locals: 0,
+        constants: &constants,
+        symbols: &symbols,
+        params: &[],
+    };
+    let error = run(&program, &TestHost, &[], 100).unwrap_err();
+    assert_eq!(error.message, "cannot order a string and an integer");
+    assert_eq!(error.pc, 10);
+    // 1 / 0
+    let code = encode(&[
+        Op::Const { index: 1 },
+        Op::Const { index: 2 },
+        Op::Div {},
+        Op::Pop {},
+        Op::Return {},
+    ]);
+    let constants = [Constant::Null, Constant::Int(1), Constant::Int(0)];
+    let program = Program {
+        code: &code,
+        locals: 0,
+        constants: &constants,
+        symbols: &symbols,
+        params: &[],
+    };
+    assert_eq!(
+        run(&program, &TestHost, &[], 100).unwrap_err().message,
+        "division by zero"
+    );
+    // A failing builtin.
+    let code = encode(&[
+        Op::Null {},
+        Op::Null {},
+        Op::Call {
+            builtin: 7,
+            argc: 2,
+        },
+        Op::Pop {},
+        Op::Return {},
+    ]);
+    let program = Program {
+        code: &code,
+        locals: 0,
+        constants: &[],
+        symbols: &symbols,
+        params: &[],
+    };
+    assert_eq!(
+        run(&program, &TestHost, &[], 100).unwrap_err().message,
+        "builtin 7 failed"
+    );
+}
+
+#[test]
+fn values_compare_and_print_as_the_language_says() {
+    let loaded = load(
+        b"a: 1\nb: 1.0\nc: null\nd: [1, \"x\"]\ne: {k: \"v\\\"q\"}\n",
+        &Limits::default(),
+    );
+    let root = &loaded.documents[0].root;
+    let get = |key: &str| Value::Doc(root.get(key).unwrap());
+    assert!(equal(&get("a"), &get("b")));
+    assert!(equal(&get("c"), &Value::Absent(None)));
+    assert!(equal(&Value::Absent(None), &Value::Null));
+    assert!(!equal(&get("a"), &Value::Absent(None)));
+    assert!(equal(
+        &get("d"),
+        &Value::List(Rc::new(vec![Value::Int(1), Value::Str(Rc::from("x"))]))
+    ));
+    assert_eq!(json(&get("e")), "{\"k\":\"v\\\"q\"}");
+    assert_eq!(display(&Value::Absent(None)), "absent");
+    assert!(contains(&get("d"), &Value::Str(Rc::from("x"))).unwrap());
+    assert!(contains(&get("e"), &Value::Str(Rc::from("k"))).unwrap());
+    assert!(!contains(&Value::Absent(None), &Value::Int(1)).unwrap());
+}
