@@ -122,6 +122,7 @@ fn open_object(schemas: &mut Schemas, path: &str) -> super::ObjectId {
         open: true,
         rest: None,
         described: false,
+        docs: None,
     })
 }
 
@@ -189,7 +190,14 @@ fn convert(schemas: &mut Schemas, path: &str, schema: &Node, depth: usize) -> Re
                         return Err(error(properties, "`properties` is not a map"));
                     };
                     let mut fields = Vec::with_capacity(entries.len());
+                    let mut docs = std::collections::HashMap::new();
+                    if let Some(text) = schema.get("description").and_then(Node::as_str) {
+                        docs.insert(String::new(), text.to_string());
+                    }
                     for (key, field) in entries {
+                        if let Some(text) = field.get("description").and_then(Node::as_str) {
+                            docs.insert(key.text.clone(), text.to_string());
+                        }
                         let ty =
                             convert(schemas, &format!("{path}.{}", key.text), field, depth + 1)?;
                         fields.push(FieldDef {
@@ -247,6 +255,7 @@ fn convert(schemas: &mut Schemas, path: &str, schema: &Node, depth: usize) -> Re
                         open: preserve,
                         rest,
                         described: false,
+                        docs: (!docs.is_empty()).then(|| std::sync::Arc::new(docs)),
                     }))
                 }
             }

@@ -89,6 +89,7 @@ fn decode(version: &str, root: &Value) -> Result<Schemas, SchemaError> {
                 open: false,
                 rest: None,
                 described: true,
+                docs: None,
             });
             pending.push((id, value));
         }
@@ -191,6 +192,7 @@ impl Decoder<'_> {
             open: value.get("open").and_then(Value::as_bool).unwrap_or(false),
             rest,
             described: false,
+            docs: None,
         })
     }
 

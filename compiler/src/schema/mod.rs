@@ -41,6 +41,9 @@ pub struct ObjectDef {
     pub rest: Option<Ty>,
     /// Whether the definition has descriptions in the embedded data.
     pub described: bool,
+    /// Descriptions carried by the object itself (custom resources): `""` for the object,
+    /// field names for fields.
+    pub docs: Option<std::sync::Arc<HashMap<String, String>>>,
 }
 
 impl ObjectDef {
@@ -182,6 +185,9 @@ impl Schemas {
     /// embedded data (built-in kinds) — decoded on first call.
     pub fn description(&self, object: ObjectId, field: Option<&str>) -> Option<String> {
         let def = self.object(object);
+        if let Some(docs) = &def.docs {
+            return docs.get(field.unwrap_or("")).cloned();
+        }
         if !def.described {
             return None;
         }
