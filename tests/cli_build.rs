@@ -125,6 +125,17 @@ fn explain_shows_types_and_documentation() {
         "{}",
         text(&output.stdout)
     );
+    assert!(
+        text(&output.stdout).contains("What the widget should be."),
+        "{}",
+        text(&output.stdout)
+    );
+    let output = pol(&["explain", "--crd", "tests/crd", "Widget.spec.size"]);
+    assert!(
+        text(&output.stdout).contains("The widget's size in parts; at least 3 for production."),
+        "{}",
+        text(&output.stdout)
+    );
 }
 
 #[test]
