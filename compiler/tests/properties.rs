@@ -11,8 +11,9 @@
 
 use pol_compiler::ast::*;
 use pol_compiler::format::{format, format_source};
+use pol_compiler::schema::{DEFAULT_VERSION, Schemas};
 use pol_compiler::syntax::{KEYWORDS, Parsed};
-use pol_compiler::{Span, parse};
+use pol_compiler::{Span, parse, typeck};
 use proptest::prelude::*;
 
 const Z: Span = Span::new(0, 0);
@@ -33,13 +34,23 @@ fn is_keyword(text: &str) -> bool {
 }
 
 fn identifier() -> impl Strategy<Value = String> {
-    "[a-z][a-zA-Z0-9_]{0,6}".prop_filter("keyword", |text| !is_keyword(text))
+    prop_oneof![
+        3 => "[a-z][a-zA-Z0-9_]{0,6}".prop_filter("keyword", |text| !is_keyword(text)),
+        1 => prop::sample::select(vec!["resource", "pod", "podMetadata", "len", "keys", "lower"])
+            .prop_map(str::to_string),
+    ]
 }
 
-/// Field names may be keywords.
+/// Field names may be keywords, and are often real Kubernetes fields so that the type checker
+/// gets past the first lookup.
 fn field_name() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => identifier(),
+        3 => prop::sample::select(vec![
+            "spec", "metadata", "containers", "securityContext", "privileged", "name", "image",
+            "labels", "replicas", "template", "hostNetwork", "resources", "limits", "ports",
+            "allContainers", "capabilities", "add", "drop", "volumes", "hostPath",
+        ]).prop_map(str::to_string),
+        3 => identifier(),
         1 => prop::sample::select(KEYWORDS.iter().map(|(keyword, _)| keyword.to_string()).collect::<Vec<_>>()),
     ]
 }
@@ -486,6 +497,14 @@ proptest! {
     }
 
     #[test]
+    fn type_checking_never_panics(tree in file()) {
+        let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
+        let text = format_tree(&tree);
+        let parsed = parse(&text);
+        let _ = typeck::check(&text, &parsed.file, &schemas);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let source = String::from_utf8_lossy(&bytes);
         check_no_panic(&source);
@@ -581,6 +600,8 @@ const SOUP: &[&str] = &[
 
 fn check_no_panic(source: &str) {
     let parsed = parse(source);
+    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
+    let _ = typeck::check(source, &parsed.file, &schemas);
     if !parsed.has_errors() {
         let formatted = format_source(source).expect("a file without errors formats");
         let again = format_source(&formatted).expect("formatted text parses");
