@@ -16,6 +16,9 @@ pub enum Ty {
     Any,
     /// The literal `null`: absent.
     Null,
+    /// The items of an empty literal (`[]`, `{}`): fits every type without weakening it, so
+    /// `rules ?? []` keeps the type of `rules`.
+    Empty,
     Bool,
     Int,
     Float,
@@ -97,6 +100,7 @@ impl fmt::Display for TyDisplay<'_> {
             Ty::Unknown => f.write_str("unknown"),
             Ty::Any => f.write_str("any"),
             Ty::Null => f.write_str("null"),
+            Ty::Empty => f.write_str("nothing"),
             Ty::Bool => f.write_str("bool"),
             Ty::Int => f.write_str("int"),
             Ty::Float => f.write_str("float"),

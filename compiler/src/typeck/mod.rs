@@ -1721,7 +1721,11 @@ fn collect_meta_strings<'v>(value: &'v MetaValue, out: &mut Vec<&'v StringLit>) 
 /// Whether values of these types can be equal (absent aside).
 fn comparable(a: &Ty, b: &Ty) -> bool {
     let (a, b) = (a.required(), b.required());
-    if a.is_lenient() || b.is_lenient() || matches!(a, Ty::Null) || matches!(b, Ty::Null) {
+    if a.is_lenient()
+        || b.is_lenient()
+        || matches!(a, Ty::Null | Ty::Empty)
+        || matches!(b, Ty::Null | Ty::Empty)
+    {
         return true;
     }
     match (a, b) {
@@ -1785,6 +1789,7 @@ fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
     let optional = a.is_optional() || b.is_optional();
     let (x, y) = (a.required(), b.required());
     let joined = match (x, y) {
+        (Ty::Empty, other) | (other, Ty::Empty) => other.clone(),
         (Ty::Null, other) | (other, Ty::Null) => return Some(other.clone().optional()),
         (Ty::Unknown, _) | (_, Ty::Unknown) => Ty::Unknown,
         (Ty::Any, _) | (_, Ty::Any) => Ty::Any,
@@ -1812,7 +1817,7 @@ fn unify(a: &Ty, b: &Ty) -> Option<Ty> {
 fn unify_all(types: &[Ty]) -> Ty {
     let mut iter = types.iter();
     let Some(first) = iter.next() else {
-        return Ty::Any;
+        return Ty::Empty;
     };
     iter.try_fold(first.clone(), |joined, next| unify(&joined, next))
         .unwrap_or(Ty::Any)
@@ -1820,7 +1825,7 @@ fn unify_all(types: &[Ty]) -> Ty {
 
 /// Whether a value of type `value` may be stored where `target` is expected.
 fn assignable(value: &Ty, target: &Ty) -> bool {
-    if value.is_lenient() || target.is_lenient() {
+    if value.is_lenient() || target.is_lenient() || matches!(value, Ty::Empty) {
         return true;
     }
     match (value, target) {
@@ -1832,9 +1837,7 @@ fn assignable(value: &Ty, target: &Ty) -> bool {
         (Ty::String, Ty::Quantity | Ty::IntOrString | Ty::Time | Ty::Bytes) => true,
         (Ty::Enum(_), Ty::String) => true,
         (Ty::String, Ty::Enum(_)) => true,
-        (Ty::List(x), Ty::List(y)) | (Ty::Map(x), Ty::Map(y)) => {
-            matches!(**x, Ty::Any) || assignable(x, y)
-        }
+        (Ty::List(x), Ty::List(y)) | (Ty::Map(x), Ty::Map(y)) => assignable(x, y),
         (Ty::Map(_), Ty::Object(_)) => true,
         _ => value == target,
     }
