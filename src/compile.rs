@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use pol_compiler::frameworks::Frameworks;
 use pol_compiler::schema::{DEFAULT_VERSION, Schemas, VERSIONS, load_crds};
 use pol_compiler::{Diagnostic, parse, typeck};
 
@@ -101,8 +102,52 @@ impl Compiled {
     }
 }
 
-/// Parses and type-checks every `.pol` file under `paths`, printing diagnostics.
-pub fn policies(paths: &[PathBuf], schemas: &Schemas) -> Compiled {
+/// The options that choose the compliance frameworks controls are checked against.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FrameworkArgs {
+    /// Framework definitions (YAML, as in `policies/frameworks/`) in addition to the bundled
+    /// ones, for a team's own controls. Repeatable.
+    #[arg(long = "frameworks", value_name = "FILE|DIR")]
+    pub frameworks: Vec<PathBuf>,
+}
+
+/// The bundled frameworks plus those named by `args`; problems are reported, `None` when
+/// there were any.
+pub fn frameworks(args: &FrameworkArgs) -> Option<Frameworks> {
+    let mut files: Vec<(String, String)> = crate::library::bundled_files()
+        .into_iter()
+        .filter(|file| file.name.starts_with("frameworks/") && file.name.ends_with(".yaml"))
+        .map(|file| (file.name, file.text))
+        .collect();
+    let mut ok = true;
+    if !args.frameworks.is_empty() {
+        let (extra, errors) = crate::library::files_at(&args.frameworks);
+        for error in &errors {
+            report::error(error);
+            ok = false;
+        }
+        files.extend(
+            extra
+                .into_iter()
+                .filter(|file| file.name.ends_with(".yaml"))
+                .map(|file| (file.name, file.text)),
+        );
+    }
+    let (frameworks, errors) = Frameworks::from_files(
+        files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    );
+    for error in &errors {
+        report::error(&error.to_string());
+        ok = false;
+    }
+    ok.then_some(frameworks)
+}
+
+/// Parses and type-checks every `.pol` file under `paths`, and checks its controls against
+/// `frameworks`, printing diagnostics.
+pub fn policies(paths: &[PathBuf], schemas: &Schemas, frameworks: &Frameworks) -> Compiled {
     let (inputs, walk_errors) = files::collect(paths, &["pol"]);
     let mut compiled = Compiled::default();
     for failure in &walk_errors {
@@ -128,6 +173,8 @@ pub fn policies(paths: &[PathBuf], schemas: &Schemas) -> Compiled {
         if !parsed.has_errors() {
             let checked = typeck::check(&source, &parsed.file, schemas);
             diagnostics.extend(checked.diagnostics);
+            diagnostics.extend(frameworks.check(&parsed.file));
+            diagnostics.sort_by_key(|diagnostic| diagnostic.primary.span.start);
         }
         compiled.files += 1;
         compiled.policies += parsed.file.policies.len();

@@ -152,3 +152,34 @@ fn explain_suggests_on_typos() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn an_unknown_control_is_a_compile_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("control.pol");
+    std::fs::write(
+        &file,
+        "policy control {\n  title \"Control\"\n  severity low\n  controls [\"MITRE:T1661\"]\n  match Pod\n  deny true\n    message \"m\"\n}\n",
+    )
+    .unwrap();
+    let output = pol(&["build", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("unknown control `MITRE:T1661`"), "{stderr}");
+    assert!(stderr.contains("did you mean `MITRE:T1611`?"), "{stderr}");
+    // A team's own framework makes its controls known.
+    let framework = dir.path().join("acme.yaml");
+    std::fs::write(&framework, "id: acme\nprefix: ACME\ntitle: ACME house rules\ncontrols:\n  - id: \"1\"\n    title: Rule one\n").unwrap();
+    std::fs::write(
+        &file,
+        "policy control {\n  title \"Control\"\n  severity low\n  controls [\"ACME:1\"]\n  match Pod\n  deny true\n    message \"m\"\n}\n",
+    )
+    .unwrap();
+    let output = pol(&[
+        "build",
+        "--frameworks",
+        framework.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}

@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod diagnostics;
 pub mod format;
+pub mod frameworks;
 pub mod schema;
 pub mod span;
 pub mod suggest;

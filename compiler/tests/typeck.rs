@@ -111,3 +111,95 @@ fn builtin_examples_type_check() {
         );
     }
 }
+
+fn repository_frameworks() -> pol_compiler::frameworks::Frameworks {
+    let dir = common::repository_root().join("policies/frameworks");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = entry.path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "yaml")
+        {
+            files.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            ));
+        }
+    }
+    let (frameworks, errors) = pol_compiler::frameworks::Frameworks::from_files(
+        files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(frameworks.frameworks.len() >= 8);
+    frameworks
+}
+
+/// Every control named by a policy of the repository is defined by a framework.
+#[test]
+fn every_control_resolves_to_a_framework() {
+    let frameworks = repository_frameworks();
+    let mut controls = 0;
+    for path in common::pol_files(&["examples", "policies"]) {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let parsed = parse(&source);
+        let unknown = frameworks.check(&parsed.file);
+        let name = path.display().to_string();
+        assert!(
+            unknown.is_empty(),
+            "{}",
+            render_plain(
+                Source {
+                    name: &name,
+                    text: &source
+                },
+                &unknown
+            )
+        );
+        controls += source.matches("controls [").count();
+    }
+    assert!(controls > 0);
+}
+
+#[test]
+fn unknown_controls_are_errors_with_a_suggestion() {
+    let frameworks = repository_frameworks();
+    let source = "policy sample {\n  title \"Sample\"\n  severity low\n  controls [\"PSS-baseine\", \"CIS-K8S-1.12:5.2.22\", \"ACME:1\"]\n  match Pod\n  deny true\n    message \"m\"\n}\n";
+    let parsed = parse(source);
+    let errors = frameworks.check(&parsed.file);
+    let rendered = render_plain(
+        Source {
+            name: "controls.pol",
+            text: source,
+        },
+        &errors,
+    );
+    insta::assert_snapshot!(rendered);
+    assert_eq!(errors.len(), 3);
+}
+
+#[test]
+fn broken_framework_files_are_reported_with_their_position() {
+    let (_, errors) = pol_compiler::frameworks::Frameworks::from_files([
+        (
+            "a.yaml",
+            "id: a\nprefix: A\ntitle: A\ncontrols:\n  - id: \"1\"\n  - id: \"1\"\n",
+        ),
+        ("b.yaml", "id: b\ntitle: B\ncontrols: []\n"),
+        (
+            "c.yaml",
+            "id: c\nprefix: C\ntitle: C\ncontrols:\n  - {title: no id}\n",
+        ),
+    ]);
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "a.yaml:6:5: control `A:1` is defined twice",
+            "b.yaml:1:1: the framework has no `prefix` text",
+            "c.yaml:5:5: a control has no `id`",
+        ]
+    );
+}

@@ -161,6 +161,8 @@ pub enum Code {
     InvalidPattern,
     /// A literal that a builtin or the language cannot read (a quantity, a duration).
     InvalidLiteral,
+    /// A control string that no framework defines.
+    UnknownControl,
 }
 
 impl Code {
@@ -204,6 +206,7 @@ impl Code {
             Code::AlwaysSame => "W0415",
             Code::InvalidPattern => "E0416",
             Code::InvalidLiteral => "E0417",
+            Code::UnknownControl => "E0418",
         }
     }
 }
