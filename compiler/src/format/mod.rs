@@ -569,21 +569,7 @@ impl<'a> Printer<'a> {
             }
             ExprKind::Name(name) => self.write(name),
             ExprKind::List(items) => self.list(items, expr.span),
-            ExprKind::Map(entries) => {
-                self.write("{");
-                for (index, entry) in entries.iter().enumerate() {
-                    if index > 0 {
-                        self.write(", ");
-                    }
-                    match &entry.key {
-                        MapKey::Name(name) => self.write(&name.text),
-                        MapKey::Str(lit) => self.string(lit),
-                    }
-                    self.write(": ");
-                    self.expr(&entry.value);
-                }
-                self.write("}");
-            }
+            ExprKind::Map(entries) => self.map(entries, expr.span),
             ExprKind::Field { base, name } => {
                 // `1.x` would lex as one (malformed) number.
                 if matches!(
@@ -747,6 +733,51 @@ impl<'a> Printer<'a> {
         self.indent -= 1;
         self.start_line();
         self.write("]");
+    }
+
+    /// Maps wrap like lists: on one line while they fit, else one entry per line.
+    fn map(&mut self, entries: &[MapEntry], span: Span) {
+        let width = self.flat_width(|p| p.map_flat(entries));
+        if self.flat
+            || entries.is_empty()
+            || (!self.has_comment_within(span) && self.column() + width <= WIDTH)
+        {
+            self.map_flat(entries);
+            return;
+        }
+        self.write("{");
+        self.newline();
+        self.indent += 1;
+        for (index, entry) in entries.iter().enumerate() {
+            self.begin_line(entry.span, index == 0);
+            self.map_entry(entry);
+            self.write(",");
+            self.end_line(entry.span.end + 1);
+        }
+        self.comments_before(span.end.saturating_sub(1), false);
+        self.indent -= 1;
+        self.start_line();
+        self.write("}");
+    }
+
+    fn map_flat(&mut self, entries: &[MapEntry]) {
+        self.write("{");
+        for (index, entry) in entries.iter().enumerate() {
+            if index > 0 {
+                self.write(", ");
+            }
+            self.map_entry(entry);
+        }
+        self.write("}");
+    }
+
+    fn map_entry(&mut self, entry: &MapEntry) {
+        match &entry.key {
+            MapKey::Name(name) => self.write(&name.text),
+            MapKey::Str(lit) => self.string(lit),
+        }
+        self.write(": ");
+        self.expr(&entry.value);
     }
 
     fn list_flat(&mut self, items: &[Expr]) {
