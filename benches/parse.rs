@@ -13,26 +13,11 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use pol_compiler::format::format;
 use pol_compiler::parse;
 
-/// The example policies, repeated under fresh ids until the file holds about `bytes` bytes.
+mod support;
+
+/// The example policies, repeated until the file holds about `bytes` bytes.
 fn large_file(bytes: usize) -> String {
-    let examples = [
-        include_str!("../examples/policies/privileged-container.pol"),
-        include_str!("../examples/policies/min-replicas.pol"),
-        include_str!("../examples/policies/images.pol"),
-        include_str!("../examples/policies/host-namespaces.pol"),
-        include_str!("../examples/policies/required-labels.pol"),
-    ];
-    let mut out = String::with_capacity(bytes + 4096);
-    let mut copy = 0;
-    while out.len() < bytes {
-        for example in examples {
-            // Rename every policy so that ids stay unique.
-            out.push_str(&example.replace("policy ", &format!("policy copy{copy}-")));
-            out.push('\n');
-        }
-        copy += 1;
-    }
-    out
+    support::examples_repeated(|text, _| text.len() >= bytes)
 }
 
 fn front_end(c: &mut Criterion) {

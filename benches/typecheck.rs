@@ -13,28 +13,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use pol_compiler::schema::{DEFAULT_VERSION, Schemas};
 use pol_compiler::{parse, typeck};
 
-/// The example policies repeated under fresh ids until there are `count` policies.
+mod support;
+
+/// The example policies, repeated until there are at least `count` policies.
 fn policies(count: usize) -> String {
-    let examples = [
-        include_str!("../examples/policies/privileged-container.pol"),
-        include_str!("../examples/policies/min-replicas.pol"),
-        include_str!("../examples/policies/images.pol"),
-        include_str!("../examples/policies/host-namespaces.pol"),
-        include_str!("../examples/policies/required-labels.pol"),
-    ];
-    let mut out = String::new();
-    let mut made = 0;
-    let mut copy = 0;
-    while made < count {
-        for example in examples {
-            out.push_str(&example.replace("policy ", &format!("policy copy{copy}-")));
-            out.push('\n');
-            made +=
-                example.matches("\npolicy ").count() + usize::from(example.starts_with("policy "));
-        }
-        copy += 1;
-    }
-    out
+    support::examples_repeated(|_, policies| policies >= count)
 }
 
 fn typecheck(c: &mut Criterion) {

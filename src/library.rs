@@ -68,29 +68,23 @@ pub fn entries(files: &[LibraryFile]) -> (Vec<Entry>, Problems) {
             continue;
         }
         let test_name = format!("{}.test.yaml", file.name.trim_end_matches(".pol"));
-        let tests = files
-            .iter()
-            .find(|other| other.name == test_name)
-            .map(|test| {
-                let cases = test
+        let test_file = files.iter().find(|other| other.name == test_name);
+        let cases = test_file.map_or(0, |test| {
+            test.text
+                .lines()
+                .filter(|line| line.trim_start().starts_with("# case:"))
+                .count()
+        });
+        for policy in &parsed.file.policies {
+            let marker = format!("# expect: {}", policy.name.text);
+            let tests = test_file.map(|test| {
+                let expects = test
                     .text
                     .lines()
-                    .filter(|line| line.trim_start().starts_with("# case:"))
+                    .filter(|line| line.contains(&marker))
                     .count();
-                (test.name.clone(), cases, 0)
+                (test.name.clone(), cases, expects)
             });
-        for policy in &parsed.file.policies {
-            let expects = tests.as_ref().and_then(|(name, _, _)| {
-                files.iter().find(|other| other.name == *name).map(|test| {
-                    test.text
-                        .lines()
-                        .filter(|line| line.contains(&format!("# expect: {}", policy.name.text)))
-                        .count()
-                })
-            });
-            let tests = tests
-                .clone()
-                .map(|(name, cases, _)| (name, cases, expects.unwrap_or(0)));
             entries.push(describe(file, policy, tests));
         }
     }

@@ -460,16 +460,12 @@ impl<'a> Printer<'a> {
     /// A `deny` clause on its own line; `span` is the clause's content.
     fn clause(&mut self, span: Span, print: impl FnOnce(&mut Self)) {
         // The clause keyword precedes `span`: close the previous line first.
-        self.trailing_comment(self.last_end_of_line());
+        self.trailing_comment(self.last_end);
         self.newline();
         self.comments_before(span.start.saturating_sub(1), false);
         self.start_line();
         print(self);
         self.last_end = self.last_end.max(span.end);
-    }
-
-    fn last_end_of_line(&self) -> u32 {
-        self.last_end
     }
 
     fn fix(&mut self, fix: &Fix) {

@@ -377,6 +377,7 @@ fn error_diagnostic(
 }
 
 fn unexpected(tok: Tok, span: Span, expected: &[String]) -> Diagnostic {
+    let help = help_for(&tok, expected);
     let mut diagnostic = Diagnostic::error(
         Code::UnexpectedToken,
         format!("unexpected {}", tok.describe()),
@@ -384,13 +385,16 @@ fn unexpected(tok: Tok, span: Span, expected: &[String]) -> Diagnostic {
     );
     if tok == Tok::Assign && has(expected, "\"==\"") {
         diagnostic = diagnostic.with_label("`=` does not compare");
-    } else if help_for(&tok, expected).is_some_and(|help| help.starts_with("put the")) {
+    } else if help
+        .as_deref()
+        .is_some_and(|help| help.starts_with("put the"))
+    {
         diagnostic =
             diagnostic.with_label(format!("`{tok} …` cannot stand here without parentheses"));
     } else if let Some(list) = expected_list(expected) {
         diagnostic = diagnostic.with_label(format!("expected {list}"));
     }
-    if let Some(help) = help_for(&tok, expected) {
+    if let Some(help) = help {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic

@@ -86,12 +86,10 @@ impl<'a> PolicyChecker<'a> {
         // Parameters, metadata and `match` are checked once.
         let mut base = Pass::new(self.source, self.schemas);
         let mut targets = Vec::new();
-        let mut matched = false;
         for item in &policy.items {
             match item {
                 PolicyItem::Param(param) => base.param(param),
                 PolicyItem::Match(found) => {
-                    matched = true;
                     targets = self.targets(found, &mut base.diagnostics);
                 }
                 PolicyItem::Meta(_) | PolicyItem::Stmt(_) => {}
@@ -129,10 +127,9 @@ impl<'a> PolicyChecker<'a> {
                 Some(target) => pass.bind_resource(target),
                 None => {
                     // Unknown kinds were reported; check the rest with an open `resource`.
-                    let _ = matched;
-                    pass.bind("resource", Ty::Unknown, policy.name.span);
-                    pass.bind("pod", Ty::Unknown, policy.name.span);
-                    pass.bind("podMetadata", Ty::Unknown, policy.name.span);
+                    pass.bind("resource", Ty::Unknown);
+                    pass.bind("pod", Ty::Unknown);
+                    pass.bind("podMetadata", Ty::Unknown);
                 }
             }
             if let Some(guard) = guard {
@@ -376,13 +373,21 @@ impl<'a> Pass<'a> {
         }
     }
 
-    fn bind(&mut self, name: &str, ty: Ty, _span: Span) {
+    fn bind(&mut self, name: &str, ty: Ty) {
         if let Some(scope) = self.scopes.last_mut() {
             scope.push(Binding {
                 name: name.to_string(),
                 ty,
             });
         }
+    }
+
+    /// Opens a scope that binds `name` (a loop or quantifier variable).
+    fn enter(&mut self, name: &str, ty: Ty) {
+        self.scopes.push(vec![Binding {
+            name: name.to_string(),
+            ty,
+        }]);
     }
 
     fn lookup(&self, name: &str) -> Option<&Ty> {
@@ -425,8 +430,7 @@ impl<'a> Pass<'a> {
     }
 
     fn bind_resource(&mut self, target: &Target<'_>) {
-        let span = Span::default();
-        self.bind("resource", Ty::Object(target.kind.object), span);
+        self.bind("resource", Ty::Object(target.kind.object));
         let Some(path) = target.pod_path else {
             return;
         };
@@ -445,10 +449,10 @@ impl<'a> Pass<'a> {
             }
         }
         if let Some(pod) = pod {
-            self.bind("pod", pod, span);
+            self.bind("pod", pod);
         }
         if let Some(metadata) = metadata {
-            self.bind("podMetadata", metadata, span);
+            self.bind("podMetadata", metadata);
         }
     }
 
@@ -540,7 +544,7 @@ impl<'a> Pass<'a> {
                 );
             }
         }
-        self.bind(&param.name.text, ty, param.name.span);
+        self.bind(&param.name.text, ty);
     }
 
     fn meta(&mut self, meta: &Meta) {
@@ -573,14 +577,11 @@ impl<'a> Pass<'a> {
         match stmt {
             Stmt::Let(binding) => {
                 let ty = self.expr(&binding.value);
-                self.bind(&binding.name.text, ty, binding.name.span);
+                self.bind(&binding.name.text, ty);
             }
             Stmt::For(each) => {
                 let item = self.iterate(&each.iterable);
-                self.scopes.push(vec![Binding {
-                    name: each.binding.text.clone(),
-                    ty: item,
-                }]);
+                self.enter(&each.binding.text, item);
                 self.block(&each.body);
                 self.scopes.pop();
             }
@@ -975,10 +976,7 @@ impl<'a> Pass<'a> {
                 ..
             } => {
                 let item = self.iterate(iterable);
-                self.scopes.push(vec![Binding {
-                    name: binding.text.clone(),
-                    ty: item,
-                }]);
+                self.enter(&binding.text, item);
                 self.condition(condition, "the condition of `any`/`all`");
                 self.scopes.pop();
                 Ty::Bool
@@ -990,10 +988,7 @@ impl<'a> Pass<'a> {
                 filter,
             } => {
                 let item = self.iterate(iterable);
-                self.scopes.push(vec![Binding {
-                    name: binding.text.clone(),
-                    ty: item,
-                }]);
+                self.enter(&binding.text, item);
                 if let Some(filter) = filter {
                     self.condition(filter, "the filter");
                 }
