@@ -49,6 +49,16 @@ pub enum Value {
 pub struct Key {
     pub text: String,
     pub location: Location,
+    /// The key's symbol in the pack it will be evaluated with ([`Node::intern`]), so that
+    /// field access compares numbers; [`Key::UNINTERNED`] until then.
+    pub symbol: u32,
+}
+
+impl Key {
+    /// Not interned yet: field access compares text.
+    pub const UNINTERNED: u32 = u32::MAX;
+    /// Interned, and no policy of the pack reads this key.
+    pub const UNKNOWN: u32 = u32::MAX - 1;
 }
 
 impl Node {
@@ -60,6 +70,24 @@ impl Node {
                 .find(|(entry, _)| entry.text == key)
                 .map(|(_, node)| node),
             _ => None,
+        }
+    }
+
+    /// Gives every key of the tree its symbol, as `lookup` finds it ([`Key::UNKNOWN`] when it
+    /// finds none). Iterative: the depth of a document is bounded, but not by the stack.
+    pub fn intern(&mut self, lookup: &dyn Fn(&str) -> Option<u32>) {
+        let mut work: Vec<&mut Node> = vec![self];
+        while let Some(node) = work.pop() {
+            match &mut node.value {
+                Value::List(items) => work.extend(items.iter_mut()),
+                Value::Map(entries) => {
+                    for (key, child) in entries.iter_mut() {
+                        key.symbol = lookup(&key.text).unwrap_or(Key::UNKNOWN);
+                        work.push(child);
+                    }
+                }
+                _ => {}
+            }
         }
     }
 
@@ -539,6 +567,7 @@ impl Builder<'_, '_> {
                     *pending_key = Some(Key {
                         text: key_text,
                         location: node.location,
+                        symbol: Key::UNINTERNED,
                     });
                     Ok(())
                 }

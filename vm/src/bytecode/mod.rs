@@ -86,8 +86,10 @@ macro_rules! for_each_op {
             IterNext { slot: u16, local: u16, offset: i32 } (0, 0) "store the next item of iterator `slot` in `local`, or jump when done";
             MakeList { count: u32 } (count as usize, 1) "pop `count` values into a list";
             MakeMap { count: u32 } (2 * count as usize, 1) "pop `count` key/value pairs into a map";
+            JoinLists { count: u8 } (count as usize, 1) "pop `count` lists (absent counts as empty) and push them joined, in order";
+            ListPush {} (2, 1) "pop a value, then a list; push the list with the value added at its end";
             Concat { count: u16 } (count as usize, 1) "pop `count` values, print and join them into a string";
-            Deny { rule: u16, edits: u8 } (2 + 2 * edits as usize, 0) "pop the fix edits' (target, value) pairs, the message and the place: a finding of rule `rule`";
+            Deny { site: u16, edits: u8 } (2 + 2 * edits as usize, 0) "pop the fix edits' (target, value) pairs, the message and the place: a finding of deny site `site`";
             Return {} (0, 0) "end of the function";
         }
     };
@@ -192,6 +194,75 @@ impl Op {
     /// Whether execution never continues to the next instruction.
     pub fn ends_block(&self) -> bool {
         matches!(self, Op::Jump { .. } | Op::Return {})
+    }
+}
+
+/// A verified function, decoded once for the interpreter: the instructions in order, with
+/// every jump's `offset` operand rewritten to the *index* of the instruction it lands on, and
+/// the byte offset of each instruction (for errors and the source map).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    ops: Vec<Op>,
+    offsets: Vec<u32>,
+}
+
+impl Code {
+    /// Verifies `bytes` against `context`, then decodes them.
+    pub fn new(bytes: &[u8], context: &Context<'_>) -> Result<Code, VerifyError> {
+        verify(bytes, context)?;
+        let decoded = decode(bytes).map_err(|(offset, error)| VerifyError {
+            offset,
+            message: error.to_string(),
+        })?;
+        let index_of = |target: i64| -> Result<i32, VerifyError> {
+            decoded
+                .binary_search_by_key(&target, |(offset, _)| *offset as i64)
+                .ok()
+                .and_then(|index| i32::try_from(index).ok())
+                .ok_or_else(|| VerifyError {
+                    offset: 0,
+                    message: format!("a jump to {target}, which is not an instruction"),
+                })
+        };
+        let mut ops = Vec::with_capacity(decoded.len());
+        let mut offsets = Vec::with_capacity(decoded.len());
+        for (offset, op) in &decoded {
+            let op = match op.jump_target(*offset) {
+                Some(target) => op.with_jump(index_of(target)?),
+                None => *op,
+            };
+            ops.push(op);
+            offsets.push(u32::try_from(*offset).unwrap_or(u32::MAX));
+        }
+        Ok(Code { ops, offsets })
+    }
+
+    /// The instructions; a jump's `offset` is the index of its target.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// The byte offset of instruction `index` in the encoded function.
+    pub fn offset(&self, index: usize) -> u32 {
+        self.offsets.get(index).copied().unwrap_or(u32::MAX)
+    }
+}
+
+impl Op {
+    /// The same jump with another `offset` operand (any other instruction unchanged).
+    pub fn with_jump(self, offset: i32) -> Op {
+        match self {
+            Op::Jump { .. } => Op::Jump { offset },
+            Op::JumpIfFalse { .. } => Op::JumpIfFalse { offset },
+            Op::JumpIfTrue { .. } => Op::JumpIfTrue { offset },
+            Op::JumpIfPresent { .. } => Op::JumpIfPresent { offset },
+            Op::IterNext { slot, local, .. } => Op::IterNext {
+                slot,
+                local,
+                offset,
+            },
+            other => other,
+        }
     }
 }
 

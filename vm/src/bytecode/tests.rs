@@ -50,8 +50,10 @@ fn every_op() -> Vec<Op> {
         },
         Op::MakeList { count: 3 },
         Op::MakeMap { count: 2 },
+        Op::JoinLists { count: 3 },
+        Op::ListPush {},
         Op::Concat { count: 4 },
-        Op::Deny { rule: 5, edits: 1 },
+        Op::Deny { site: 5, edits: 1 },
         Op::Return {},
     ]
 }
@@ -98,7 +100,7 @@ fn context() -> Context<'static> {
         pattern_constants: &[false, false, false, true],
         symbols: 3,
         params: 1,
-        rules: 2,
+        sites: 2,
         builtins: &[1, 2],
         locals: 4,
         max_stack: 8,
@@ -123,7 +125,7 @@ fn valid_function() -> Vec<Op> {
         Op::JumpIfFalse { offset: 12 },
         Op::Load { local: 2 },
         Op::Const { index: 1 },
-        Op::Deny { rule: 0, edits: 0 },
+        Op::Deny { site: 0, edits: 0 },
         Op::Jump { offset: -45 },
         Op::Return {},
     ]
@@ -219,10 +221,10 @@ fn bad_functions_are_rejected_with_a_reason() {
         &[
             Op::Null {},
             Op::Null {},
-            Op::Deny { rule: 2, edits: 0 },
+            Op::Deny { site: 2, edits: 0 },
             Op::Return {},
         ],
-        "rule 2",
+        "deny site 2",
     );
     rejects(
         &[Op::Eq {}, Op::Return {}],

@@ -5,7 +5,7 @@
 //! - every byte belongs to exactly one decodable instruction (no unknown opcode, no
 //!   instruction cut short by the end of the code);
 //! - every index is in range: constants, parameters, locals and iterator slots, symbols,
-//!   rules, builtins; `Matches` names a pattern constant; a call passes the builtin's arity;
+//!   deny sites, builtins; `Matches` names a pattern constant; a call passes the builtin's arity;
 //! - every jump lands on the start of an instruction inside the function;
 //! - the operand stack never underflows, never exceeds `max_stack`, has the same depth on
 //!   every path into an instruction, and is empty at `Return`;
@@ -25,7 +25,8 @@ pub struct Context<'a> {
     pub pattern_constants: &'a [bool],
     pub symbols: usize,
     pub params: usize,
-    pub rules: usize,
+    /// Deny sites (what a `Deny` refers to).
+    pub sites: usize,
     /// The arity of each builtin, by builtin id.
     pub builtins: &'a [u8],
     /// Slots for locals and iterators.
@@ -198,7 +199,7 @@ fn check_operands(offset: usize, op: &Op, context: &Context<'_>) -> Result<(), V
             range("iterator slot", usize::from(slot), locals)?;
             range("local", usize::from(local), locals)
         }
-        Op::Deny { rule, .. } => range("rule", usize::from(rule), context.rules),
+        Op::Deny { site, .. } => range("deny site", usize::from(site), context.sites),
         _ => Ok(()),
     }
 }

@@ -1,24 +1,31 @@
 //! The interpreter: runs one verified function over one resource.
 //!
-//! Values from the document are borrowed, never copied ([`Value::Doc`]); an absent value
-//! remembers the nearest node that does exist, so a finding can point at it. Builtins and
-//! pattern matching are the host's ([`Host`]): the VM holds no domain logic and does no I/O,
-//! so one loaded program can serve many threads. Every instruction costs one unit of a
-//! budget; when it runs out, evaluation stops with an error. Type errors at run time are
-//! errors with the program counter, never panics.
+//! Values from the document are borrowed, never copied ([`Value::Doc`]), and so are the
+//! program's constants ([`Value::Const`]); an absent value remembers the nearest node that does
+//! exist and how many steps below it the path went, so a finding can point at it and name the
+//! missing field. Builtins and pattern matching are the host's ([`Host`]): the VM holds no
+//! domain logic and does no I/O, so one loaded program can serve many threads. Every
+//! instruction costs one unit of a budget; when it runs out, evaluation stops with an error.
+//! Type errors at run time are errors with the program counter, never panics.
 
 use std::rc::Rc;
 
-use crate::bytecode::Op;
-use crate::document::{Location, Node, Value as DocValue};
+use crate::bytecode::{Code, Op};
+use crate::document::{Key, Node, Value as DocValue};
 
 /// A value on the operand stack or in a local.
 #[derive(Debug, Clone)]
 pub enum Value<'d> {
-    /// Missing; holds the nearest node that exists (for locations), if any.
-    Absent(Option<&'d Node>),
+    /// Missing. `parent` is the nearest node that exists (for locations), if any; `depth`
+    /// counts the steps taken below it (`a.b.c` with only `a` present: depth 2).
+    Absent {
+        parent: Option<&'d Node>,
+        depth: u16,
+    },
     /// A node of the document being evaluated.
     Doc(&'d Node),
+    /// A constant of the program.
+    Const(&'d Constant),
     Null,
     Bool(bool),
     Int(i64),
@@ -28,14 +35,103 @@ pub enum Value<'d> {
     Map(Rc<Vec<(Rc<str>, Value<'d>)>>),
 }
 
-/// A constant of a program.
+impl<'d> Value<'d> {
+    /// Absent, with no place in the document.
+    pub const ABSENT: Value<'static> = Value::Absent {
+        parent: None,
+        depth: 0,
+    };
+
+    pub fn str(text: &str) -> Value<'d> {
+        Value::Str(Rc::from(text))
+    }
+
+    /// The value seen as one of the language's kinds of value.
+    pub fn view(&self) -> View<'_, 'd> {
+        match self {
+            Value::Absent { .. } => View::Absent,
+            Value::Null => View::Null,
+            Value::Bool(flag) => View::Bool(*flag),
+            Value::Int(number) => View::Int(*number),
+            Value::Float(number) => View::Float(*number),
+            Value::Str(text) => View::Str(text),
+            Value::List(_) => View::List(self),
+            Value::Map(_) => View::Map(self),
+            Value::Doc(node) => match &node.value {
+                DocValue::Null => View::Null,
+                DocValue::Bool(flag) => View::Bool(*flag),
+                DocValue::Int(number) => View::Int(*number),
+                DocValue::Float(number) => View::Float(*number),
+                DocValue::String(text) => View::Str(text),
+                DocValue::List(_) => View::List(self),
+                DocValue::Map(_) => View::Map(self),
+            },
+            Value::Const(constant) => match constant {
+                Constant::Null | Constant::Pattern(_) => View::Null,
+                Constant::Bool(flag) => View::Bool(*flag),
+                Constant::Int(number) => View::Int(*number),
+                Constant::Float(number) => View::Float(*number),
+                Constant::Str(text) => View::Str(text),
+                Constant::List(_) => View::List(self),
+                Constant::Map(_) => View::Map(self),
+            },
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.view() {
+            View::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Absent or null.
+    pub fn is_missing(&self) -> bool {
+        matches!(self.view(), View::Absent | View::Null)
+    }
+}
+
+/// A value seen through one lens, whether it comes from the document, a constant or a
+/// computation. Lists and maps stay values: read them with [`items`] and [`entries`].
+#[derive(Debug, Clone, Copy)]
+pub enum View<'v, 'd> {
+    Absent,
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'v str),
+    List(&'v Value<'d>),
+    Map(&'v Value<'d>),
+}
+
+impl View<'_, '_> {
+    /// "a string", "an integer": for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            View::Absent => "an absent value",
+            View::Null => "null",
+            View::Bool(_) => "a boolean",
+            View::Int(_) => "an integer",
+            View::Float(_) => "a number",
+            View::Str(_) => "a string",
+            View::List(_) => "a list",
+            View::Map(_) => "a map",
+        }
+    }
+}
+
+/// A constant of a program. Owned, immutable and `Send + Sync`, so a loaded pack can be
+/// shared by threads; the interpreter borrows constants ([`Value::Const`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Constant {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Box<str>),
+    List(Vec<Constant>),
+    Map(Vec<(Box<str>, Constant)>),
     /// A compiled pattern, matched by the host ([`Host::matches`]).
     Pattern(u32),
 }
@@ -53,31 +149,58 @@ pub trait Host {
 /// A verified function and what it refers to.
 #[derive(Debug, Clone, Copy)]
 pub struct Program<'p> {
-    pub code: &'p [u8],
+    pub code: &'p Code,
     pub locals: u16,
     pub constants: &'p [Constant],
     /// Field names, by symbol.
-    pub symbols: &'p [Rc<str>],
+    pub symbols: &'p [Box<str>],
     pub params: &'p [Constant],
+}
+
+/// A place in the document: the node, or for an absent value its nearest existing ancestor
+/// and how many steps below it the path went.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place<'d> {
+    pub node: Option<&'d Node>,
+    pub missing: u16,
+}
+
+impl<'d> Place<'d> {
+    fn of(value: &Value<'d>) -> Place<'d> {
+        match value {
+            Value::Doc(node) => Place {
+                node: Some(node),
+                missing: 0,
+            },
+            Value::Absent { parent, depth } => Place {
+                node: *parent,
+                missing: *depth,
+            },
+            _ => Place {
+                node: None,
+                missing: 0,
+            },
+        }
+    }
 }
 
 /// A `deny` that fired.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub rule: u16,
+pub struct Finding<'d> {
+    /// The deny site (the pack says which policy and which `deny`).
+    pub site: u16,
     pub message: String,
-    /// Where in the document: the offending node, or for an absent field the nearest node
-    /// that exists. `None` when the place is not in the document.
-    pub location: Option<Location>,
-    /// Each fix edit's target location (as above) and value, printed as JSON.
-    pub edits: Vec<(Option<Location>, String)>,
+    /// Where in the document.
+    pub place: Place<'d>,
+    /// Each fix edit's target and value (JSON; `None` for a removal's null).
+    pub edits: Vec<(Place<'d>, String)>,
 }
 
 /// Why evaluation stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError {
     /// Byte offset of the instruction.
-    pub pc: usize,
+    pub pc: u32,
     pub message: String,
 }
 
@@ -87,7 +210,7 @@ impl std::fmt::Display for EvalError {
     }
 }
 
-/// An iterator in a local slot.
+/// What a local slot holds.
 #[derive(Debug, Clone)]
 enum Slot<'d> {
     Value(Value<'d>),
@@ -97,36 +220,37 @@ enum Slot<'d> {
 /// Runs `program` with `locals` preset (the resource, the pod, …) and returns the findings.
 /// `budget` is the number of instructions it may execute.
 pub fn run<'d>(
-    program: &Program<'_>,
+    program: &Program<'d>,
     host: &dyn Host,
     inputs: &[(u16, Value<'d>)],
     budget: u64,
-) -> Result<Vec<Finding>, EvalError> {
+) -> Result<Vec<Finding<'d>>, EvalError> {
     let mut machine = Machine {
         program,
         host,
         stack: Vec::with_capacity(16),
-        locals: vec![Slot::Value(Value::Absent(None)); usize::from(program.locals)],
+        locals: vec![Slot::Value(Value::ABSENT); usize::from(program.locals)],
         findings: Vec::new(),
-        pc: 0,
+        index: 0,
     };
     for (local, value) in inputs {
         if let Some(slot) = machine.locals.get_mut(usize::from(*local)) {
             *slot = Slot::Value(value.clone());
         }
     }
+    let ops = program.code.ops();
     let mut remaining = budget;
     loop {
         if remaining == 0 {
             return Err(machine.error("the evaluation budget is exhausted"));
         }
         remaining -= 1;
-        let op = Op::decode(&program.code[machine.pc..])
-            .map_err(|error| machine.error(&format!("unverified code: {error}")))?;
-        let next = machine.pc + op.encoded_len();
-        match machine.step(op, next)? {
-            Flow::Next => machine.pc = next,
-            Flow::Goto(target) => machine.pc = target,
+        let Some(op) = ops.get(machine.index) else {
+            return Err(machine.error("unverified code: ran off the end"));
+        };
+        match machine.step(*op)? {
+            Flow::Next => machine.index += 1,
+            Flow::Goto(target) => machine.index = target,
             Flow::Return => return Ok(machine.findings),
         }
     }
@@ -139,18 +263,19 @@ enum Flow {
 }
 
 struct Machine<'p, 'd, 'h> {
-    program: &'p Program<'p>,
+    program: &'p Program<'d>,
     host: &'h dyn Host,
     stack: Vec<Value<'d>>,
     locals: Vec<Slot<'d>>,
-    findings: Vec<Finding>,
-    pc: usize,
+    findings: Vec<Finding<'d>>,
+    /// The instruction being executed (an index into the decoded code).
+    index: usize,
 }
 
 impl<'d> Machine<'_, 'd, '_> {
     fn error(&self, message: &str) -> EvalError {
         EvalError {
-            pc: self.pc,
+            pc: self.program.code.offset(self.index),
             message: message.to_string(),
         }
     }
@@ -161,50 +286,37 @@ impl<'d> Machine<'_, 'd, '_> {
             .ok_or_else(|| self.error("unverified code: the stack is empty"))
     }
 
-    fn constant(&self, constant: &Constant) -> Value<'d> {
-        match constant {
-            Constant::Null | Constant::Pattern(_) => Value::Null,
-            Constant::Bool(flag) => Value::Bool(*flag),
-            Constant::Int(number) => Value::Int(*number),
-            Constant::Float(number) => Value::Float(*number),
-            Constant::Str(text) => Value::Str(text.clone()),
-        }
-    }
-
-    fn jump(&self, next: usize, offset: i32) -> Flow {
-        let target = next as i64 + i64::from(offset);
+    fn goto(target: i32) -> Flow {
         Flow::Goto(usize::try_from(target).unwrap_or(usize::MAX))
     }
 
     fn boolean(&mut self) -> Result<bool, EvalError> {
-        match scalar(&self.pop()?) {
-            Scalar::Bool(flag) => Ok(flag),
+        let value = self.pop()?;
+        match value.view() {
+            View::Bool(flag) => Ok(flag),
             other => Err(self.error(&format!("expected a boolean, found {}", other.kind()))),
         }
     }
 
-    fn step(&mut self, op: Op, next: usize) -> Result<Flow, EvalError> {
+    fn step(&mut self, op: Op) -> Result<Flow, EvalError> {
+        let program: &Program<'d> = self.program;
         match op {
             Op::Null {} => self.stack.push(Value::Null),
             Op::True {} => self.stack.push(Value::Bool(true)),
             Op::False {} => self.stack.push(Value::Bool(false)),
             Op::Const { index } => {
-                let value = self
-                    .program
+                let constant = program
                     .constants
                     .get(index as usize)
-                    .map(|constant| self.constant(constant))
                     .ok_or_else(|| self.error("unverified code: constant out of range"))?;
-                self.stack.push(value);
+                self.stack.push(Value::Const(constant));
             }
             Op::Param { index } => {
-                let value = self
-                    .program
+                let constant = program
                     .params
                     .get(usize::from(index))
-                    .map(|constant| self.constant(constant))
                     .ok_or_else(|| self.error("unverified code: parameter out of range"))?;
-                self.stack.push(value);
+                self.stack.push(Value::Const(constant));
             }
             Op::Load { local } => {
                 let value = match self.locals.get(usize::from(local)) {
@@ -230,28 +342,26 @@ impl<'d> Machine<'_, 'd, '_> {
                 self.stack.push(value);
             }
             Op::Field { symbol } => {
-                let name = self
-                    .program
+                let name = program
                     .symbols
                     .get(symbol as usize)
-                    .cloned()
                     .ok_or_else(|| self.error("unverified code: symbol out of range"))?;
                 let base = self.pop()?;
-                self.stack.push(field(base, &name));
+                self.stack.push(field(&base, symbol, name));
             }
             Op::Index {} => {
                 let key = self.pop()?;
                 let base = self.pop()?;
-                let value = index(base, &key).map_err(|message| self.error(&message))?;
+                let value = index(&base, &key).map_err(|message| self.error(&message))?;
                 self.stack.push(value);
             }
             Op::Call { builtin, argc } => {
                 let at = self.stack.len().saturating_sub(usize::from(argc));
-                let args: Vec<Value<'d>> = self.stack.split_off(at);
                 let result = self
                     .host
-                    .call(builtin, &args)
+                    .call(builtin, &self.stack[at..])
                     .map_err(|message| self.error(&message))?;
+                self.stack.truncate(at);
                 self.stack.push(result);
             }
             Op::Not {} => {
@@ -259,12 +369,13 @@ impl<'d> Machine<'_, 'd, '_> {
                 self.stack.push(Value::Bool(!flag));
             }
             Op::Neg {} => {
-                let value = match scalar(&self.pop()?) {
-                    Scalar::Int(number) => number
+                let operand = self.pop()?;
+                let value = match operand.view() {
+                    View::Int(number) => number
                         .checked_neg()
                         .map(Value::Int)
                         .ok_or_else(|| self.error("integer overflow"))?,
-                    Scalar::Float(number) => Value::Float(-number),
+                    View::Float(number) => Value::Float(-number),
                     other => return Err(self.error(&format!("cannot negate {}", other.kind()))),
                 };
                 self.stack.push(value);
@@ -303,11 +414,9 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::Matches { pattern } => {
                 let value = self.pop()?;
-                let result = match (scalar(&value), self.program.constants.get(pattern as usize)) {
-                    (Scalar::Absent, _) => false,
-                    (Scalar::Str(text), Some(Constant::Pattern(id))) => {
-                        self.host.matches(*id, text)
-                    }
+                let result = match (value.view(), program.constants.get(pattern as usize)) {
+                    (View::Absent | View::Null, _) => false,
+                    (View::Str(text), Some(Constant::Pattern(id))) => self.host.matches(*id, text),
                     (other, _) => {
                         return Err(self
                             .error(&format!("`matches` needs a string, found {}", other.kind())));
@@ -318,9 +427,9 @@ impl<'d> Machine<'_, 'd, '_> {
             Op::MatchesDynamic {} => {
                 let pattern = self.pop()?;
                 let value = self.pop()?;
-                let result = match (scalar(&value), scalar(&pattern)) {
-                    (Scalar::Absent, _) => false,
-                    (Scalar::Str(text), Scalar::Str(pattern)) => self
+                let result = match (value.view(), pattern.view()) {
+                    (View::Absent | View::Null, _) => false,
+                    (View::Str(text), View::Str(pattern)) => self
                         .host
                         .matches_dynamic(pattern, text)
                         .map_err(|message| self.error(&message))?,
@@ -331,22 +440,22 @@ impl<'d> Machine<'_, 'd, '_> {
                 };
                 self.stack.push(Value::Bool(result));
             }
-            Op::Jump { offset } => return Ok(self.jump(next, offset)),
+            Op::Jump { offset } => return Ok(Self::goto(offset)),
             Op::JumpIfFalse { offset } => {
                 if !self.boolean()? {
-                    return Ok(self.jump(next, offset));
+                    return Ok(Self::goto(offset));
                 }
             }
             Op::JumpIfTrue { offset } => {
                 if self.boolean()? {
-                    return Ok(self.jump(next, offset));
+                    return Ok(Self::goto(offset));
                 }
             }
             Op::JumpIfPresent { offset } => {
                 let value = self.pop()?;
-                if !matches!(scalar(&value), Scalar::Absent | Scalar::Null) {
+                if !value.is_missing() {
                     self.stack.push(value);
-                    return Ok(self.jump(next, offset));
+                    return Ok(Self::goto(offset));
                 }
             }
             Op::IterStart { slot } => {
@@ -375,7 +484,7 @@ impl<'d> Machine<'_, 'd, '_> {
                         Some(entry) => *entry = Slot::Value(item),
                         None => return Err(self.error("unverified code: local out of range")),
                     },
-                    None => return Ok(self.jump(next, offset)),
+                    None => return Ok(Self::goto(offset)),
                 }
             }
             Op::MakeList { count } => {
@@ -388,22 +497,45 @@ impl<'d> Machine<'_, 'd, '_> {
                 let flat = self.stack.split_off(at);
                 let mut entries = Vec::with_capacity(count as usize);
                 for pair in flat.chunks(2) {
-                    let key: Rc<str> = match pair.first().map(scalar) {
-                        Some(Scalar::Str(text)) => Rc::from(text),
-                        _ => return Err(self.error("a map key is not a string")),
+                    let key: Rc<str> = match pair.first().and_then(Value::as_str) {
+                        Some(text) => Rc::from(text),
+                        None => return Err(self.error("a map key is not a string")),
                     };
                     let value = pair.get(1).cloned().unwrap_or(Value::Null);
+                    entries.retain(|(known, _): &(Rc<str>, Value<'d>)| *known != key);
                     entries.push((key, value));
                 }
                 self.stack.push(Value::Map(Rc::new(entries)));
             }
+            Op::JoinLists { count } => {
+                let at = self.stack.len().saturating_sub(usize::from(count));
+                let mut joined = Vec::new();
+                for list in &self.stack[at..] {
+                    joined.extend(items(list).map_err(|message| self.error(&message))?);
+                }
+                self.stack.truncate(at);
+                self.stack.push(Value::List(Rc::new(joined)));
+            }
+            Op::ListPush {} => {
+                let item = self.pop()?;
+                let list = self.pop()?;
+                let mut items = match list {
+                    Value::List(items) => items,
+                    other => Rc::new(items(&other).map_err(|message| self.error(&message))?),
+                };
+                Rc::make_mut(&mut items).push(item);
+                self.stack.push(Value::List(items));
+            }
             Op::Concat { count } => {
                 let at = self.stack.len().saturating_sub(usize::from(count));
-                let parts = self.stack.split_off(at);
-                let text: String = parts.iter().map(display).collect();
+                let mut text = String::new();
+                for part in &self.stack[at..] {
+                    write_display(part, &mut text);
+                }
+                self.stack.truncate(at);
                 self.stack.push(Value::Str(Rc::from(text)));
             }
-            Op::Deny { rule, edits } => {
+            Op::Deny { site, edits } => {
                 let at = self.stack.len().saturating_sub(2 * usize::from(edits));
                 let pairs = self.stack.split_off(at);
                 let message = display(&self.pop()?);
@@ -411,15 +543,21 @@ impl<'d> Machine<'_, 'd, '_> {
                 let edits = pairs
                     .chunks(2)
                     .map(|pair| {
-                        let target = pair.first().and_then(location);
+                        let target = pair.first().map_or(
+                            Place {
+                                node: None,
+                                missing: 0,
+                            },
+                            Place::of,
+                        );
                         let value = pair.get(1).map(json).unwrap_or_default();
                         (target, value)
                     })
                     .collect();
                 self.findings.push(Finding {
-                    rule,
+                    site,
                     message,
-                    location: location(&place),
+                    place: Place::of(&place),
                     edits,
                 });
             }
@@ -429,131 +567,157 @@ impl<'d> Machine<'_, 'd, '_> {
     }
 }
 
-/// A value seen through one lens, document node or computed.
-#[derive(Debug, Clone, Copy)]
-enum Scalar<'v, 'd> {
-    Absent,
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(&'v str),
-    List(&'v Value<'d>),
-    Map(&'v Value<'d>),
-}
-
-impl Scalar<'_, '_> {
-    fn kind(&self) -> &'static str {
-        match self {
-            Scalar::Absent => "an absent value",
-            Scalar::Null => "null",
-            Scalar::Bool(_) => "a boolean",
-            Scalar::Int(_) => "an integer",
-            Scalar::Float(_) => "a number",
-            Scalar::Str(_) => "a string",
-            Scalar::List(_) => "a list",
-            Scalar::Map(_) => "a map",
-        }
-    }
-}
-
-fn scalar<'v, 'd>(value: &'v Value<'d>) -> Scalar<'v, 'd> {
-    match value {
-        Value::Absent(_) => Scalar::Absent,
-        Value::Null => Scalar::Null,
-        Value::Bool(flag) => Scalar::Bool(*flag),
-        Value::Int(number) => Scalar::Int(*number),
-        Value::Float(number) => Scalar::Float(*number),
-        Value::Str(text) => Scalar::Str(text),
-        Value::List(_) => Scalar::List(value),
-        Value::Map(_) => Scalar::Map(value),
-        Value::Doc(node) => match &node.value {
-            DocValue::Null => Scalar::Null,
-            DocValue::Bool(flag) => Scalar::Bool(*flag),
-            DocValue::Int(number) => Scalar::Int(*number),
-            DocValue::Float(number) => Scalar::Float(*number),
-            DocValue::String(text) => Scalar::Str(text),
-            DocValue::List(_) => Scalar::List(value),
-            DocValue::Map(_) => Scalar::Map(value),
-        },
-    }
-}
-
-/// The node a value stands for, or the nearest existing one for an absent value.
-fn location(value: &Value<'_>) -> Option<Location> {
-    match value {
-        Value::Doc(node) => Some(node.location),
-        Value::Absent(parent) => parent.map(|node| node.location),
-        _ => None,
-    }
-}
-
-fn field<'d>(base: Value<'d>, name: &str) -> Value<'d> {
+/// The field `name` (symbol `symbol`) of a value; absent when there is none.
+fn field<'d>(base: &Value<'d>, symbol: u32, name: &str) -> Value<'d> {
     match base {
         Value::Doc(node) => match &node.value {
-            DocValue::Map(entries) => entries
-                .iter()
-                .find(|(key, _)| key.text == name)
-                .map_or(Value::Absent(Some(node)), |(_, child)| Value::Doc(child)),
-            _ => Value::Absent(Some(node)),
+            DocValue::Map(entries) => {
+                let found = entries.iter().find(|(key, _)| {
+                    if key.symbol == Key::UNINTERNED {
+                        &*key.text == name
+                    } else {
+                        key.symbol == symbol
+                    }
+                });
+                match found {
+                    Some((_, child)) => Value::Doc(child),
+                    None => Value::Absent {
+                        parent: Some(node),
+                        depth: 1,
+                    },
+                }
+            }
+            _ => Value::Absent {
+                parent: Some(node),
+                depth: 1,
+            },
+        },
+        _ => key_of(base, name),
+    }
+}
+
+/// The value under string key `name`, for values whose keys are not interned.
+fn key_of<'d>(base: &Value<'d>, name: &str) -> Value<'d> {
+    match base {
+        Value::Doc(node) => match &node.value {
+            DocValue::Map(entries) => entries.iter().find(|(key, _)| key.text == name).map_or(
+                Value::Absent {
+                    parent: Some(node),
+                    depth: 1,
+                },
+                |(_, child)| Value::Doc(child),
+            ),
+            _ => Value::Absent {
+                parent: Some(node),
+                depth: 1,
+            },
         },
         Value::Map(entries) => entries
             .iter()
             .find(|(key, _)| &**key == name)
-            .map_or(Value::Absent(None), |(_, value)| value.clone()),
-        Value::Absent(parent) => Value::Absent(parent),
-        _ => Value::Absent(None),
+            .map_or(Value::ABSENT, |(_, value)| value.clone()),
+        Value::Const(Constant::Map(entries)) => entries
+            .iter()
+            .find(|(key, _)| &**key == name)
+            .map_or(Value::ABSENT, |(_, value)| Value::Const(value)),
+        Value::Absent { parent, depth } => Value::Absent {
+            parent: *parent,
+            depth: depth.saturating_add(1),
+        },
+        _ => Value::ABSENT,
     }
 }
 
-fn index<'d>(base: Value<'d>, key: &Value<'d>) -> Result<Value<'d>, String> {
-    match (scalar(key), &base) {
-        (_, Value::Absent(parent)) => Ok(Value::Absent(*parent)),
-        (Scalar::Str(name), _) => Ok(field(base.clone(), name)),
-        (Scalar::Int(position), Value::Doc(node)) => match &node.value {
-            DocValue::List(items) => Ok(usize::try_from(position)
-                .ok()
-                .and_then(|position| items.get(position))
-                .map_or(Value::Absent(Some(node)), Value::Doc)),
-            _ => Ok(Value::Absent(Some(node))),
-        },
-        (Scalar::Int(position), Value::List(items)) => Ok(usize::try_from(position)
-            .ok()
-            .and_then(|position| items.get(position))
-            .cloned()
-            .unwrap_or(Value::Absent(None))),
-        (other, _) => Err(format!("cannot index with {}", other.kind())),
+fn index<'d>(base: &Value<'d>, key: &Value<'d>) -> Result<Value<'d>, String> {
+    if let Value::Absent { parent, depth } = base {
+        return Ok(Value::Absent {
+            parent: *parent,
+            depth: depth.saturating_add(1),
+        });
+    }
+    match key.view() {
+        View::Str(name) => Ok(key_of(base, name)),
+        View::Int(position) => {
+            let position = usize::try_from(position).ok();
+            Ok(match base {
+                Value::Doc(node) => match &node.value {
+                    DocValue::List(items) => {
+                        position.and_then(|position| items.get(position)).map_or(
+                            Value::Absent {
+                                parent: Some(node),
+                                depth: 1,
+                            },
+                            Value::Doc,
+                        )
+                    }
+                    _ => Value::Absent {
+                        parent: Some(node),
+                        depth: 1,
+                    },
+                },
+                Value::List(items) => position
+                    .and_then(|position| items.get(position))
+                    .cloned()
+                    .unwrap_or(Value::ABSENT),
+                Value::Const(Constant::List(items)) => position
+                    .and_then(|position| items.get(position))
+                    .map_or(Value::ABSENT, Value::Const),
+                _ => Value::ABSENT,
+            })
+        }
+        other => Err(format!("cannot index with {}", other.kind())),
     }
 }
 
 /// The items of a list (absent or null: none).
-fn items<'d>(value: &Value<'d>) -> Result<Vec<Value<'d>>, String> {
+pub fn items<'d>(value: &Value<'d>) -> Result<Vec<Value<'d>>, String> {
     match value {
-        Value::Absent(_) | Value::Null => Ok(Vec::new()),
+        Value::Absent { .. } | Value::Null => Ok(Vec::new()),
         Value::List(items) => Ok(items.as_ref().clone()),
         Value::Doc(node) => match &node.value {
             DocValue::List(items) => Ok(items.iter().map(Value::Doc).collect()),
             DocValue::Null => Ok(Vec::new()),
             _ => Err("only lists can be iterated".to_string()),
         },
+        Value::Const(Constant::List(items)) => Ok(items.iter().map(Value::Const).collect()),
+        Value::Const(Constant::Null) => Ok(Vec::new()),
         _ => Err("only lists can be iterated".to_string()),
     }
 }
 
+/// The entries of a map (anything else: none).
+pub fn entries<'d>(value: &Value<'d>) -> Vec<(Rc<str>, Value<'d>)> {
+    match value {
+        Value::Map(entries) => entries.as_ref().clone(),
+        Value::Doc(node) => match &node.value {
+            DocValue::Map(entries) => entries
+                .iter()
+                .map(|(key, child)| (Rc::from(key.text.as_str()), Value::Doc(child)))
+                .collect(),
+            _ => Vec::new(),
+        },
+        Value::Const(Constant::Map(entries)) => entries
+            .iter()
+            .map(|(key, value)| (Rc::from(&**key), Value::Const(value)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Equality: absent and null are equal to each other only; numbers compare by value.
-fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
-    match (scalar(a), scalar(b)) {
-        (Scalar::Absent | Scalar::Null, Scalar::Absent | Scalar::Null) => true,
-        (Scalar::Bool(x), Scalar::Bool(y)) => x == y,
-        (Scalar::Int(x), Scalar::Int(y)) => x == y,
-        (Scalar::Int(x), Scalar::Float(y)) | (Scalar::Float(y), Scalar::Int(x)) => (x as f64) == y,
-        (Scalar::Float(x), Scalar::Float(y)) => x == y,
-        (Scalar::Str(x), Scalar::Str(y)) => x == y,
-        (Scalar::List(x), Scalar::List(y)) => match (items(x), items(y)) {
+pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
+    match (a.view(), b.view()) {
+        (View::Absent | View::Null, View::Absent | View::Null) => true,
+        (View::Bool(x), View::Bool(y)) => x == y,
+        (View::Int(x), View::Int(y)) => x == y,
+        (View::Int(x), View::Float(y)) | (View::Float(y), View::Int(x)) => (x as f64) == y,
+        (View::Float(x), View::Float(y)) => x == y,
+        (View::Str(x), View::Str(y)) => x == y,
+        (View::List(x), View::List(y)) => match (items(x), items(y)) {
             (Ok(x), Ok(y)) => x.len() == y.len() && x.iter().zip(&y).all(|(a, b)| equal(a, b)),
             _ => false,
         },
-        (Scalar::Map(x), Scalar::Map(y)) => {
+        (View::Map(x), View::Map(y)) => {
             let (x, y) = (entries(x), entries(y));
             x.len() == y.len()
                 && x.iter().all(|(key, value)| {
@@ -565,50 +729,29 @@ fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
-fn entries<'d>(value: &Value<'d>) -> Vec<(String, Value<'d>)> {
-    match value {
-        Value::Map(entries) => entries
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.clone()))
-            .collect(),
-        Value::Doc(node) => match &node.value {
-            DocValue::Map(entries) => entries
-                .iter()
-                .map(|(key, child)| (key.text.clone(), Value::Doc(child)))
-                .collect(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
-fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<std::cmp::Ordering, String> {
-    match (scalar(a), scalar(b)) {
-        (Scalar::Int(x), Scalar::Int(y)) => Ok(x.cmp(&y)),
-        (Scalar::Int(x), Scalar::Float(y)) => (x as f64)
-            .partial_cmp(&y)
-            .ok_or_else(|| "cannot order NaN".to_string()),
-        (Scalar::Float(x), Scalar::Int(y)) => x
-            .partial_cmp(&(y as f64))
-            .ok_or_else(|| "cannot order NaN".to_string()),
-        (Scalar::Float(x), Scalar::Float(y)) => x
-            .partial_cmp(&y)
-            .ok_or_else(|| "cannot order NaN".to_string()),
-        (Scalar::Str(x), Scalar::Str(y)) => Ok(x.cmp(y)),
+/// Order of two numbers or two strings.
+pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<std::cmp::Ordering, String> {
+    let nan = || "cannot order NaN".to_string();
+    match (a.view(), b.view()) {
+        (View::Int(x), View::Int(y)) => Ok(x.cmp(&y)),
+        (View::Int(x), View::Float(y)) => (x as f64).partial_cmp(&y).ok_or_else(nan),
+        (View::Float(x), View::Int(y)) => x.partial_cmp(&(y as f64)).ok_or_else(nan),
+        (View::Float(x), View::Float(y)) => x.partial_cmp(&y).ok_or_else(nan),
+        (View::Str(x), View::Str(y)) => Ok(x.cmp(y)),
         (x, y) => Err(format!("cannot order {} and {}", x.kind(), y.kind())),
     }
 }
 
 fn contains(collection: &Value<'_>, value: &Value<'_>) -> Result<bool, String> {
-    match scalar(collection) {
-        Scalar::Absent | Scalar::Null => Ok(false),
-        Scalar::List(list) => Ok(items(list)?.iter().any(|item| equal(item, value))),
-        Scalar::Map(map) => match scalar(value) {
-            Scalar::Str(key) => Ok(entries(map).iter().any(|(name, _)| name == key)),
+    match collection.view() {
+        View::Absent | View::Null => Ok(false),
+        View::List(list) => Ok(items(list)?.iter().any(|item| equal(item, value))),
+        View::Map(map) => match value.view() {
+            View::Str(key) => Ok(has_key(map, key)),
             _ => Ok(false),
         },
-        Scalar::Str(text) => match scalar(value) {
-            Scalar::Str(part) => Ok(text.contains(part)),
+        View::Str(text) => match value.view() {
+            View::Str(part) => Ok(text.contains(part)),
             _ => Ok(false),
         },
         other => Err(format!(
@@ -618,10 +761,23 @@ fn contains(collection: &Value<'_>, value: &Value<'_>) -> Result<bool, String> {
     }
 }
 
+/// Whether a map has the key `key` (whatever its value, null included).
+pub fn has_key(map: &Value<'_>, key: &str) -> bool {
+    match map {
+        Value::Map(entries) => entries.iter().any(|(name, _)| &**name == key),
+        Value::Doc(node) => match &node.value {
+            DocValue::Map(entries) => entries.iter().any(|(name, _)| name.text == key),
+            _ => false,
+        },
+        Value::Const(Constant::Map(entries)) => entries.iter().any(|(name, _)| &**name == key),
+        _ => false,
+    }
+}
+
 fn arithmetic<'d>(op: Op, a: &Value<'d>, b: &Value<'d>) -> Result<Value<'d>, String> {
     let overflow = || "integer overflow".to_string();
-    match (scalar(a), scalar(b)) {
-        (Scalar::Int(x), Scalar::Int(y)) => Ok(Value::Int(match op {
+    match (a.view(), b.view()) {
+        (View::Int(x), View::Int(y)) => Ok(Value::Int(match op {
             Op::Add {} => x.checked_add(y).ok_or_else(overflow)?,
             Op::Sub {} => x.checked_sub(y).ok_or_else(overflow)?,
             Op::Mul {} => x.checked_mul(y).ok_or_else(overflow)?,
@@ -632,13 +788,13 @@ fn arithmetic<'d>(op: Op, a: &Value<'d>, b: &Value<'d>) -> Result<Value<'d>, Str
                 .checked_rem(y)
                 .ok_or_else(|| "division by zero".to_string())?,
         })),
-        (Scalar::Int(_) | Scalar::Float(_), Scalar::Int(_) | Scalar::Float(_)) => {
-            let float = |scalar: Scalar<'_, '_>| match scalar {
-                Scalar::Int(x) => x as f64,
-                Scalar::Float(x) => x,
+        (x @ (View::Int(_) | View::Float(_)), y @ (View::Int(_) | View::Float(_))) => {
+            let float = |view: View<'_, '_>| match view {
+                View::Int(x) => x as f64,
+                View::Float(x) => x,
                 _ => 0.0,
             };
-            let (x, y) = (float(scalar(a)), float(scalar(b)));
+            let (x, y) = (float(x), float(y));
             Ok(Value::Float(match op {
                 Op::Add {} => x + y,
                 Op::Sub {} => x - y,
@@ -647,10 +803,10 @@ fn arithmetic<'d>(op: Op, a: &Value<'d>, b: &Value<'d>) -> Result<Value<'d>, Str
                 _ => x % y,
             }))
         }
-        (Scalar::Str(x), Scalar::Str(y)) if matches!(op, Op::Add {}) => {
+        (View::Str(x), View::Str(y)) if matches!(op, Op::Add {}) => {
             Ok(Value::Str(Rc::from(format!("{x}{y}"))))
         }
-        (Scalar::List(x), Scalar::List(y)) if matches!(op, Op::Add {}) => {
+        (View::List(x), View::List(y)) if matches!(op, Op::Add {}) => {
             let mut joined = items(x)?;
             joined.extend(items(y)?);
             Ok(Value::List(Rc::new(joined)))
@@ -661,38 +817,67 @@ fn arithmetic<'d>(op: Op, a: &Value<'d>, b: &Value<'d>) -> Result<Value<'d>, Str
 
 /// A value as text, for messages: strings bare, everything else as JSON; absent as `absent`.
 pub fn display(value: &Value<'_>) -> String {
-    match scalar(value) {
-        Scalar::Str(text) => text.to_string(),
-        Scalar::Absent => "absent".to_string(),
-        _ => json(value),
+    let mut out = String::new();
+    write_display(value, &mut out);
+    out
+}
+
+fn write_display(value: &Value<'_>, out: &mut String) {
+    match value.view() {
+        View::Str(text) => out.push_str(text),
+        View::Absent => out.push_str("absent"),
+        _ => write_json(value, out),
     }
 }
 
 /// A value as JSON.
 pub fn json(value: &Value<'_>) -> String {
-    match scalar(value) {
-        Scalar::Absent | Scalar::Null => "null".to_string(),
-        Scalar::Bool(flag) => flag.to_string(),
-        Scalar::Int(number) => number.to_string(),
-        Scalar::Float(number) if number.is_finite() => format!("{number:?}"),
-        Scalar::Float(_) => "null".to_string(),
-        Scalar::Str(text) => json_string(text),
-        Scalar::List(list) => {
-            let items: Vec<String> = items(list).unwrap_or_default().iter().map(json).collect();
-            format!("[{}]", items.join(","))
+    let mut out = String::new();
+    write_json(value, &mut out);
+    out
+}
+
+fn write_json(value: &Value<'_>, out: &mut String) {
+    use std::fmt::Write as _;
+    match value.view() {
+        View::Absent | View::Null => out.push_str("null"),
+        View::Bool(flag) => out.push_str(if flag { "true" } else { "false" }),
+        View::Int(number) => {
+            let _ = write!(out, "{number}");
         }
-        Scalar::Map(map) => {
-            let entries: Vec<String> = entries(map)
-                .iter()
-                .map(|(key, value)| format!("{}:{}", json_string(key), json(value)))
-                .collect();
-            format!("{{{}}}", entries.join(","))
+        View::Float(number) if number.is_finite() => {
+            let _ = write!(out, "{number:?}");
+        }
+        View::Float(_) => out.push_str("null"),
+        View::Str(text) => json_string(text, out),
+        View::List(list) => {
+            out.push('[');
+            for (at, item) in items(list).unwrap_or_default().iter().enumerate() {
+                if at > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        View::Map(map) => {
+            out.push('{');
+            for (at, (key, value)) in entries(map).iter().enumerate() {
+                if at > 0 {
+                    out.push(',');
+                }
+                json_string(key, out);
+                out.push(':');
+                write_json(value, out);
+            }
+            out.push('}');
         }
     }
 }
 
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+/// `text` as a JSON string literal, appended to `out`.
+pub fn json_string(text: &str, out: &mut String) {
+    use std::fmt::Write as _;
     out.push('"');
     for c in text.chars() {
         match c {
@@ -701,12 +886,13 @@ fn json_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]

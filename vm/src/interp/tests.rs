@@ -1,7 +1,9 @@
 use std::rc::Rc;
 
+use crate::bytecode::Code;
+
 use super::*;
-use crate::bytecode::{Context, Op, encode, verify};
+use crate::bytecode::{Context, Op, encode};
 use crate::document::{Limits, load};
 
 struct TestHost;
@@ -51,23 +53,12 @@ fn assemble(ops: &[Op], labels: &[(usize, usize)]) -> Vec<u8> {
     for &(from, to) in labels {
         let after = offsets[from] + fixed[from].encoded_len();
         let offset = offsets[to] as i32 - after as i32;
-        fixed[from] = match fixed[from] {
-            Op::Jump { .. } => Op::Jump { offset },
-            Op::JumpIfFalse { .. } => Op::JumpIfFalse { offset },
-            Op::JumpIfTrue { .. } => Op::JumpIfTrue { offset },
-            Op::JumpIfPresent { .. } => Op::JumpIfPresent { offset },
-            Op::IterNext { slot, local, .. } => Op::IterNext {
-                slot,
-                local,
-                offset,
-            },
-            other => other,
-        };
+        fixed[from] = fixed[from].with_jump(offset);
     }
     encode(&fixed)
 }
 
-fn symbols() -> Vec<Rc<str>> {
+fn symbols() -> Vec<Box<str>> {
     [
         "spec",
         "containers",
@@ -78,7 +69,7 @@ fn symbols() -> Vec<Rc<str>> {
         "hostNetwork",
     ]
     .iter()
-    .map(|name| Rc::from(*name))
+    .map(|name| Box::from(*name))
     .collect()
 }
 
@@ -105,11 +96,27 @@ fn privileged_program() -> Vec<u8> {
         Op::Field { symbol: 2 },   // 12
         Op::Field { symbol: 3 },   // 13 place
         Op::Const { index: 0 },    // 14 message
-        Op::Deny { rule: 0, edits: 0 }, // 15
+        Op::Deny { site: 0, edits: 0 }, // 15
         Op::Jump { offset: 0 },    // 16 -> 4
         Op::Return {},             // 17
     ];
     assemble(&ops, &[(4, 17), (10, 16), (16, 4)])
+}
+
+/// Verifies and decodes `bytes` with room for everything they use.
+fn prepared(bytes: &[u8], constants: usize) -> Code {
+    let patterns = vec![false; constants];
+    let context = Context {
+        constants,
+        pattern_constants: &patterns,
+        symbols: symbols().len(),
+        params: 0,
+        sites: 1,
+        builtins: &[1, 1, 1, 1, 1, 1, 1, 2],
+        locals: 0,
+        max_stack: 8,
+    };
+    Code::new(bytes, &context).unwrap()
 }
 
 fn context<'a>(code_locals: u16, patterns: &'a [bool]) -> Context<'a> {
@@ -118,7 +125,7 @@ fn context<'a>(code_locals: u16, patterns: &'a [bool]) -> Context<'a> {
         pattern_constants: patterns,
         symbols: symbols().len(),
         params: 0,
-        rules: 1,
+        sites: 1,
         builtins: &[1],
         locals: code_locals,
         max_stack: 8,
@@ -130,8 +137,8 @@ fn a_finding_points_at_the_offending_field() {
     let loaded = load(POD.as_bytes(), &Limits::default());
     let root = &loaded.documents[0].root;
     let code = privileged_program();
-    assert_eq!(verify(&code, &context(3, &[false])), Ok(()));
-    let constants = [Constant::Str(Rc::from("container is privileged"))];
+    let code = Code::new(&code, &context(3, &[false])).unwrap();
+    let constants = [Constant::Str(Box::from("container is privileged"))];
     let symbols = symbols();
     let program = Program {
         code: &code,
@@ -142,7 +149,7 @@ fn a_finding_points_at_the_offending_field() {
     };
     let findings = run(&program, &TestHost, &[(0, Value::Doc(root))], 10_000).unwrap();
     assert_eq!(findings.len(), 1);
-    let location = findings[0].location.unwrap();
+    let location = findings[0].place.node.unwrap().location;
     assert_eq!((location.start.line, location.start.column), (10, 21));
     assert_eq!(findings[0].message, "container is privileged");
 }
@@ -161,14 +168,14 @@ fn an_absent_field_points_at_its_nearest_parent() {
         Op::Field { symbol: 0 },
         Op::Field { symbol: 6 },
         Op::Const { index: 0 },
-        Op::Deny { rule: 0, edits: 0 },
+        Op::Deny { site: 0, edits: 0 },
         Op::Return {},
     ];
     let code = assemble(&ops, &[(5, 11)]);
-    assert_eq!(verify(&code, &context(1, &[false])), Ok(()));
+    let code = Code::new(&code, &context(1, &[false])).unwrap();
     let loaded = load(POD.as_bytes(), &Limits::default());
     let root = &loaded.documents[0].root;
-    let constants = [Constant::Str(Rc::from("m"))];
+    let constants = [Constant::Str(Box::from("m"))];
     let symbols = symbols();
     let program = Program {
         code: &code,
@@ -179,13 +186,15 @@ fn an_absent_field_points_at_its_nearest_parent() {
     };
     let findings = run(&program, &TestHost, &[(0, Value::Doc(root))], 10_000).unwrap();
     // `spec` exists; `hostNetwork` does not: the finding is on `spec`'s value (line 6).
-    assert_eq!(findings[0].location.unwrap().start.line, 6);
+    assert_eq!(findings[0].place.node.unwrap().location.start.line, 6);
+    assert_eq!(findings[0].place.missing, 1);
 }
 
 #[test]
 fn the_budget_stops_an_endless_loop() {
     let ops = vec![Op::Jump { offset: 0 }, Op::Return {}];
     let code = assemble(&ops, &[(0, 0)]);
+    let code = prepared(&code, 0);
     let symbols = symbols();
     let program = Program {
         code: &code,
@@ -208,7 +217,8 @@ fn runtime_type_errors_are_errors_not_panics() {
         Op::Pop {},
         Op::Return {},
     ]);
-    let constants = [Constant::Str(Rc::from("a")), Constant::Int(1)];
+    let code = prepared(&code, 2);
+    let constants = [Constant::Str(Box::from("a")), Constant::Int(1)];
     let symbols = symbols();
     let program = Program {
         code: &code,
@@ -228,6 +238,7 @@ fn runtime_type_errors_are_errors_not_panics() {
         Op::Pop {},
         Op::Return {},
     ]);
+    let code = prepared(&code, 3);
     let constants = [Constant::Null, Constant::Int(1), Constant::Int(0)];
     let program = Program {
         code: &code,
@@ -251,6 +262,7 @@ fn runtime_type_errors_are_errors_not_panics() {
         Op::Pop {},
         Op::Return {},
     ]);
+    let code = prepared(&code, 0);
     let program = Program {
         code: &code,
         locals: 0,
@@ -273,16 +285,16 @@ fn values_compare_and_print_as_the_language_says() {
     let root = &loaded.documents[0].root;
     let get = |key: &str| Value::Doc(root.get(key).unwrap());
     assert!(equal(&get("a"), &get("b")));
-    assert!(equal(&get("c"), &Value::Absent(None)));
-    assert!(equal(&Value::Absent(None), &Value::Null));
-    assert!(!equal(&get("a"), &Value::Absent(None)));
+    assert!(equal(&get("c"), &Value::ABSENT));
+    assert!(equal(&Value::ABSENT, &Value::Null));
+    assert!(!equal(&get("a"), &Value::ABSENT));
     assert!(equal(
         &get("d"),
         &Value::List(Rc::new(vec![Value::Int(1), Value::Str(Rc::from("x"))]))
     ));
     assert_eq!(json(&get("e")), "{\"k\":\"v\\\"q\"}");
-    assert_eq!(display(&Value::Absent(None)), "absent");
+    assert_eq!(display(&Value::ABSENT), "absent");
     assert!(contains(&get("d"), &Value::Str(Rc::from("x"))).unwrap());
     assert!(contains(&get("e"), &Value::Str(Rc::from("k"))).unwrap());
-    assert!(!contains(&Value::Absent(None), &Value::Int(1)).unwrap());
+    assert!(!contains(&Value::ABSENT, &Value::Int(1)).unwrap());
 }

@@ -1,0 +1,247 @@
+//! Evaluation of a whole pack over resources: kind dispatch, pod-spec resolution, the budget,
+//! and the resolution of findings to document paths. No I/O and no shared mutable state: one
+//! [`Evaluator`] serves any number of threads.
+
+use std::collections::HashMap;
+
+use crate::document::{Location, Node, Value as DocValue};
+use crate::interp::{EvalError, Finding, Host, Program, Value, run};
+use crate::pack::{Pack, Step};
+
+/// Instructions one policy may execute on one resource.
+pub const DEFAULT_BUDGET: u64 = 1_000_000;
+
+/// A loaded pack, ready to evaluate resources.
+pub struct Evaluator<'p> {
+    pack: &'p Pack,
+    host: &'p (dyn Host + Sync),
+    symbols: HashMap<&'p str, u32>,
+    kinds: HashMap<(&'p str, &'p str), usize>,
+    pub budget: u64,
+}
+
+impl std::fmt::Debug for Evaluator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("policies", &self.pack.policies.len())
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
+/// What one policy made of one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome<'d> {
+    pub policy: u32,
+    pub result: Result<Vec<Finding<'d>>, EvalError>,
+}
+
+/// Why a document cannot be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unevaluable {
+    /// No `apiVersion` or `kind` string.
+    NotAResource,
+}
+
+impl<'p> Evaluator<'p> {
+    /// `pack` must have been read or prepared (its functions verified).
+    pub fn new(pack: &'p Pack, host: &'p (dyn Host + Sync)) -> Evaluator<'p> {
+        let symbols = pack
+            .symbols
+            .iter()
+            .enumerate()
+            .map(|(index, name)| (&**name, u32::try_from(index).unwrap_or(u32::MAX)))
+            .collect();
+        let kinds = pack
+            .kinds
+            .iter()
+            .enumerate()
+            .map(|(index, kind)| ((kind.api_version.as_str(), kind.kind.as_str()), index))
+            .collect();
+        Evaluator {
+            pack,
+            host,
+            symbols,
+            kinds,
+            budget: DEFAULT_BUDGET,
+        }
+    }
+
+    pub fn pack(&self) -> &'p Pack {
+        self.pack
+    }
+
+    /// Gives every key of `root` its symbol in this pack, so field access compares numbers.
+    pub fn intern(&self, root: &mut Node) {
+        root.intern(&|key| self.symbols.get(key).copied());
+    }
+
+    /// Runs every policy that matches the kind of `root` and that `wanted` accepts.
+    pub fn evaluate<'d>(
+        &self,
+        root: &'d Node,
+        wanted: &dyn Fn(u32) -> bool,
+    ) -> Result<Vec<Outcome<'d>>, Unevaluable>
+    where
+        'p: 'd,
+    {
+        let (Some(api_version), Some(kind)) = (
+            root.get("apiVersion").and_then(Node::as_str),
+            root.get("kind").and_then(Node::as_str),
+        ) else {
+            return Err(Unevaluable::NotAResource);
+        };
+        let Some(entry) = self
+            .kinds
+            .get(&(api_version, kind))
+            .and_then(|index| self.pack.kinds.get(*index))
+        else {
+            return Ok(Vec::new());
+        };
+        let (pod, pod_metadata) = match &entry.pod_path {
+            Some(path) => {
+                let pod = walk(root, path.iter().map(String::as_str));
+                let metadata = walk(
+                    root,
+                    path[..path.len().saturating_sub(1)]
+                        .iter()
+                        .map(String::as_str)
+                        .chain(["metadata"]),
+                );
+                (pod, metadata)
+            }
+            None => (Value::ABSENT, Value::ABSENT),
+        };
+        let inputs = [(0u16, Value::Doc(root)), (1, pod), (2, pod_metadata)];
+        let mut outcomes = Vec::with_capacity(entry.policies.len());
+        for &policy in &entry.policies {
+            if !wanted(policy) {
+                continue;
+            }
+            let Some(meta) = self.pack.policies.get(policy as usize) else {
+                continue;
+            };
+            let Some(function) = self.pack.functions.get(meta.function as usize) else {
+                continue;
+            };
+            let Some(code) = &function.code else {
+                continue;
+            };
+            let program = Program {
+                code,
+                locals: function.locals,
+                constants: &self.pack.constants,
+                symbols: &self.pack.symbols,
+                params: &meta.params,
+            };
+            outcomes.push(Outcome {
+                policy,
+                result: run(&program, self.host, &inputs, self.budget),
+            });
+        }
+        Ok(outcomes)
+    }
+}
+
+/// The value at `path` below `root` (absent where it stops).
+fn walk<'d, 'a>(root: &'d Node, path: impl Iterator<Item = &'a str>) -> Value<'d> {
+    let mut node = root;
+    let mut depth = 0u16;
+    for step in path {
+        if depth > 0 {
+            depth += 1;
+            continue;
+        }
+        match node.get(step) {
+            Some(child) => node = child,
+            None => depth = 1,
+        }
+    }
+    if depth == 0 {
+        Value::Doc(node)
+    } else {
+        Value::Absent {
+            parent: Some(node),
+            depth,
+        }
+    }
+}
+
+/// Where a finding is: the JSON pointer of the place (missing steps included, named from the
+/// policy's path where known) and the location to show (the key of a map entry, the node
+/// otherwise; for a missing field, its nearest existing parent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub pointer: String,
+    pub location: Location,
+}
+
+/// Resolves a place (a node of `root`, and how many trailing `steps` are missing below it).
+pub fn resolve(root: &Node, node: Option<&Node>, missing: u16, steps: &[Step]) -> Resolved {
+    let node = node.unwrap_or(root);
+    let (mut pointer, location) = locate(root, node).unwrap_or((String::new(), root.location));
+    let missing = usize::from(missing);
+    let known = steps.len().min(missing);
+    for _ in known..missing {
+        pointer.push_str("/-");
+    }
+    for step in &steps[steps.len() - known..] {
+        pointer.push('/');
+        match step {
+            Step::Field(name) => escape_into(name, &mut pointer),
+            Step::Index(position) => pointer.push_str(&position.to_string()),
+            Step::Dynamic => pointer.push('-'),
+        }
+    }
+    Resolved { pointer, location }
+}
+
+/// The JSON pointer of `target` in `root`, and its location (its key's, in a map).
+fn locate(root: &Node, target: &Node) -> Option<(String, Location)> {
+    if std::ptr::eq(root, target) {
+        return Some((String::new(), root.location));
+    }
+    // Iterative depth-first search; the path is rebuilt from the parents kept on the stack.
+    let mut stack: Vec<(&Node, usize)> = vec![(root, 0)];
+    let mut path: Vec<(String, Location)> = Vec::new();
+    while let Some((node, next)) = stack.pop() {
+        path.truncate(stack.len());
+        let child = match &node.value {
+            DocValue::Map(entries) => entries
+                .get(next)
+                .map(|(key, child)| (child, key.text.clone(), key.location)),
+            DocValue::List(items) => items
+                .get(next)
+                .map(|child| (child, next.to_string(), child.location)),
+            _ => None,
+        };
+        let Some((child, step, location)) = child else {
+            continue;
+        };
+        stack.push((node, next + 1));
+        path.push((step, location));
+        if std::ptr::eq(child, target) {
+            let mut pointer = String::new();
+            for (step, _) in &path {
+                pointer.push('/');
+                escape_into(step, &mut pointer);
+            }
+            return Some((pointer, location));
+        }
+        stack.push((child, 0));
+    }
+    None
+}
+
+fn escape_into(step: &str, out: &mut String) {
+    for c in step.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
