@@ -8,16 +8,21 @@
 //! - [`selector`]: label selectors, structured and in kubectl's string form;
 //! - [`net`]: IP addresses and CIDR blocks, v4 and v6;
 //! - [`version`]: semantic versions and Kubernetes API version ordering;
-//! - [`duration`]: Go durations (`1h30m`).
+//! - [`duration`]: Go durations (`1h30m`);
+//! - [`time`]: RFC 3339 timestamps.
+//!
+//! [`host`] binds the builtins of a pack to these functions: it implements the VM's `Host`.
 
 pub mod duration;
 pub mod error;
+pub mod host;
 pub mod image;
 pub mod net;
 pub mod pattern;
 pub mod quantity;
 pub mod registry;
 pub mod selector;
+pub mod time;
 pub mod version;
 
 pub use error::Error;
