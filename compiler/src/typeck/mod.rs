@@ -10,7 +10,7 @@
 
 mod builtins;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::ast::*;
 use crate::diagnostics::{Code, Diagnostic};
@@ -29,6 +29,40 @@ pub struct Checked {
     pub policies: Vec<PolicyInfo>,
     /// Spans of the field names that resolved against a schema (for tools and tests).
     pub schema_fields: Vec<Span>,
+    /// Operations (by the span of the expression) whose operands are quantities, durations
+    /// or times: the lowering calls the host for them instead of the plain instruction.
+    pub classes: HashMap<Span, OpClass>,
+    /// Spans of the names of `pod.allContainers` reads (the lowering joins the three lists).
+    pub all_containers: HashSet<Span>,
+}
+
+/// The kind of value an operation works on, when it is not plain numbers or strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpClass {
+    Quantity,
+    Duration,
+    Time,
+}
+
+impl OpClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpClass::Quantity => "quantity",
+            OpClass::Duration => "duration",
+            OpClass::Time => "time",
+        }
+    }
+
+    fn of(a: &Ty, b: &Ty) -> Option<OpClass> {
+        [a.required(), b.required()]
+            .into_iter()
+            .find_map(|ty| match ty {
+                Ty::Quantity => Some(OpClass::Quantity),
+                Ty::Duration => Some(OpClass::Duration),
+                Ty::Time => Some(OpClass::Time),
+                _ => None,
+            })
+    }
 }
 
 impl Checked {
@@ -53,11 +87,15 @@ pub fn check(source: &str, file: &File, schemas: &Schemas) -> Checked {
             source,
             schemas,
             fields: Vec::new(),
+            classes: Vec::new(),
+            all_containers: Vec::new(),
         };
         let (diagnostics, info) = checker.policy(policy);
         checked.diagnostics.extend(diagnostics);
         checked.policies.push(info);
         checked.schema_fields.extend(checker.fields);
+        checked.classes.extend(checker.classes);
+        checked.all_containers.extend(checker.all_containers);
     }
     checked
         .diagnostics
@@ -78,6 +116,8 @@ struct PolicyChecker<'a> {
     source: &'a str,
     schemas: &'a Schemas,
     fields: Vec<Span>,
+    classes: Vec<(Span, OpClass)>,
+    all_containers: Vec<Span>,
 }
 
 impl<'a> PolicyChecker<'a> {
@@ -157,6 +197,8 @@ impl<'a> PolicyChecker<'a> {
                     .push(kind_name.clone());
             }
             self.fields.extend(pass.fields);
+            self.classes.extend(pass.classes);
+            self.all_containers.extend(pass.all_containers);
         }
         for (_, (mut diagnostic, in_kinds)) in found {
             if in_kinds.len() < kinds {
@@ -349,9 +391,18 @@ struct Pass<'a> {
     scopes: Vec<Vec<Binding>>,
     diagnostics: Vec<Diagnostic>,
     fields: Vec<Span>,
+    classes: Vec<(Span, OpClass)>,
+    all_containers: Vec<Span>,
 }
 
 impl<'a> Pass<'a> {
+    /// Records that the operation at `span` works on quantities, durations or times.
+    fn classify(&mut self, span: Span, a: &Ty, b: &Ty) {
+        if let Some(class) = OpClass::of(a, b) {
+            self.classes.push((span, class));
+        }
+    }
+
     fn new(source: &'a str, schemas: &'a Schemas) -> Pass<'a> {
         Pass {
             source,
@@ -359,6 +410,8 @@ impl<'a> Pass<'a> {
             scopes: vec![Vec::new()],
             diagnostics: Vec::new(),
             fields: Vec::new(),
+            classes: Vec::new(),
+            all_containers: Vec::new(),
         }
     }
 
@@ -370,6 +423,8 @@ impl<'a> Pass<'a> {
             scopes: self.scopes.clone(),
             diagnostics: Vec::new(),
             fields: Vec::new(),
+            classes: Vec::new(),
+            all_containers: Vec::new(),
         }
     }
 
@@ -950,6 +1005,7 @@ impl<'a> Pass<'a> {
                 UnaryOp::Neg => {
                     let ty = self.expr(operand);
                     self.need_value(&ty, operand);
+                    self.classify(expr.span, &ty, &ty);
                     match ty.required() {
                         Ty::Int | Ty::Float | Ty::Quantity | Ty::Duration => ty.required().clone(),
                         other if other.is_lenient() => other.clone(),
@@ -1087,6 +1143,7 @@ impl<'a> Pass<'a> {
         if object.name == "core.v1.PodSpec" && name.text == "allContainers" {
             // initContainers + containers + ephemeralContainers, as Pod Security does.
             self.fields.push(name.span);
+            self.all_containers.push(name.span);
             return match object
                 .field("containers")
                 .map(|field| field.ty.required().clone())
@@ -1364,6 +1421,12 @@ impl<'a> Pass<'a> {
                 self.invalid_literal(arg.span, &problem);
             }
         }
+        // Collections of quantities, durations and times order by value, not by text.
+        if matches!(name, "min" | "max" | "sort" | "sum")
+            && let Some(Ty::List(item)) = arg_types.first().map(Ty::required)
+        {
+            self.classify(call.span, item, item);
+        }
         for signature in &fitting {
             if let Some(result) = apply(signature, &arg_types, false) {
                 return result;
@@ -1460,6 +1523,9 @@ impl<'a> Pass<'a> {
             BinaryOp::Eq | BinaryOp::Ne => {
                 let a = self.expr(lhs);
                 let b = self.expr(rhs);
+                if !matches!(a, Ty::Null) && !matches!(b, Ty::Null) {
+                    self.classify(expr.span, &a, &b);
+                }
                 self.compare_equal(expr, op, lhs, &a, rhs, &b);
                 Ty::Bool
             }
@@ -1537,6 +1603,7 @@ impl<'a> Pass<'a> {
                 let a = self.expr(lhs);
                 let b = self.expr(rhs);
                 let values = self.need_value(&a, lhs) & self.need_value(&b, rhs);
+                self.classify(expr.span, &a, &b);
                 if values && !ordered(&a, &b) {
                     self.mismatch(expr, "order", &a, &b);
                 }
@@ -1593,6 +1660,7 @@ impl<'a> Pass<'a> {
                 if !(self.need_value(&a, lhs) & self.need_value(&b, rhs)) {
                     return Ty::Unknown;
                 }
+                self.classify(expr.span, &a, &b);
                 match arithmetic(op, a.required(), b.required()) {
                     Some(ty) => ty,
                     None => {

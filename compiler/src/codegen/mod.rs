@@ -1,0 +1,1027 @@
+//! Lowering: checked policies become one [`Pack`] of bytecode.
+//!
+//! Each policy becomes one function. The runner presets three locals before it runs:
+//! `resource` (local 0), `pod` and `podMetadata` (locals 1 and 2, read from the kind's pod path
+//! in the pack's dispatch table, absent for other kinds). Parameters are `Param` slots whose
+//! values live in the policy's metadata, so configuration can change them without recompiling.
+//!
+//! Expressions compile to stack code; `and`/`or`/`??`/`if … then` short-circuit with jumps;
+//! `any`/`all`, comprehensions and `for` use iterator slots. Operations the checker marked as
+//! working on quantities, durations or times ([`OpClass`]) call the host (`$cmp:quantity`, …)
+//! instead of the plain instruction. Literal lists and maps of constants are constants. Every
+//! instruction records the span it came from (the source map); every `deny` records, as data,
+//! the static path of its place and of each fix target, so that a finding on a missing field
+//! can name the field.
+
+use std::collections::{BTreeMap, HashMap};
+
+use pol_vm::bytecode::{Op, encode};
+use pol_vm::interp::Constant;
+use pol_vm::pack::{
+    BuiltinRef, DenySite, EditKind as PackEdit, EditSite, Function, KindEntry, Pack, PatternDef,
+    PatternKind, PolicyMeta, Severity, Step,
+};
+
+use crate::ast::*;
+use crate::schema::{Schemas, WORKLOADS};
+use crate::span::Span;
+use crate::typeck::{Checked, OpClass};
+
+/// The local that holds the resource.
+pub const RESOURCE: u16 = 0;
+/// The local that holds the pod spec (pod controllers).
+pub const POD: u16 = 1;
+/// The local that holds the pod template's metadata.
+pub const POD_METADATA: u16 = 2;
+
+/// Collects policies of any number of files into one pack.
+#[derive(Debug)]
+pub struct PackBuilder {
+    pack: Pack,
+    symbols: HashMap<String, u32>,
+    strings: HashMap<String, u32>,
+    builtins: HashMap<(String, u8), u16>,
+    patterns: HashMap<(u8, String), u32>,
+    kinds: BTreeMap<(String, String), KindEntry>,
+}
+
+impl PackBuilder {
+    pub fn new(compiler: &str, schemas: &Schemas) -> PackBuilder {
+        PackBuilder {
+            pack: Pack {
+                compiler: compiler.to_string(),
+                k8s_version: schemas.version.clone(),
+                schema_fingerprint: fingerprint(schemas),
+                symbols: Vec::new(),
+                constants: Vec::new(),
+                builtins: Vec::new(),
+                patterns: Vec::new(),
+                policies: Vec::new(),
+                kinds: Vec::new(),
+                sites: Vec::new(),
+                functions: Vec::new(),
+            },
+            symbols: HashMap::new(),
+            strings: HashMap::new(),
+            builtins: HashMap::new(),
+            patterns: HashMap::new(),
+            kinds: BTreeMap::new(),
+        }
+    }
+
+    /// Lowers every policy of a file that parsed and type-checked without errors.
+    pub fn add_file(&mut self, name: &str, file: &File, checked: &Checked) {
+        for (policy, info) in file.policies.iter().zip(&checked.policies) {
+            let index = u32::try_from(self.pack.policies.len()).unwrap_or(u32::MAX);
+            let function = u32::try_from(self.pack.functions.len()).unwrap_or(u32::MAX);
+            let lowering = Lowering::new(self, checked, index);
+            let (params, function_body) = lowering.policy(policy);
+            self.pack.functions.push(function_body);
+            let meta = metadata(name, policy, params, function);
+            let enabled = policy.items.iter().all(|item| {
+                !matches!(item, PolicyItem::Meta(Meta { key, value: MetaValue::Bool(false, _), .. }) if key.text == "enabled")
+            });
+            self.pack.policies.push(meta);
+            if !enabled {
+                continue;
+            }
+            for (api_version, kind) in &info.kinds {
+                let entry = self
+                    .kinds
+                    .entry((api_version.clone(), kind.clone()))
+                    .or_insert_with(|| KindEntry {
+                        api_version: api_version.clone(),
+                        kind: kind.clone(),
+                        pod_path: WORKLOADS
+                            .iter()
+                            .find(|(v, k, _)| v == api_version && k == kind)
+                            .map(|(_, _, path)| path.iter().map(|s| s.to_string()).collect()),
+                        policies: Vec::new(),
+                    });
+                entry.policies.push(index);
+            }
+        }
+    }
+
+    /// The pack, verified.
+    pub fn finish(mut self) -> Result<Pack, pol_vm::pack::PackError> {
+        self.pack.kinds = self.kinds.into_values().collect();
+        self.pack.prepare()?;
+        Ok(self.pack)
+    }
+
+    fn symbol(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.symbols.get(name) {
+            return *id;
+        }
+        let id = u32::try_from(self.pack.symbols.len()).unwrap_or(u32::MAX);
+        self.pack.symbols.push(name.into());
+        self.symbols.insert(name.to_string(), id);
+        id
+    }
+
+    fn constant(&mut self, constant: Constant) -> u32 {
+        let key = match &constant {
+            Constant::Str(text) => Some(text.to_string()),
+            _ => None,
+        };
+        if let Some(key) = &key
+            && let Some(id) = self.strings.get(key)
+        {
+            return *id;
+        }
+        let id = u32::try_from(self.pack.constants.len()).unwrap_or(u32::MAX);
+        self.pack.constants.push(constant);
+        if let Some(key) = key {
+            self.strings.insert(key, id);
+        }
+        id
+    }
+
+    fn builtin(&mut self, name: &str, arity: u8) -> u16 {
+        let key = (name.to_string(), arity);
+        if let Some(id) = self.builtins.get(&key) {
+            return *id;
+        }
+        let id = u16::try_from(self.pack.builtins.len()).unwrap_or(u16::MAX);
+        self.pack.builtins.push(BuiltinRef {
+            name: name.to_string(),
+            arity,
+        });
+        self.builtins.insert(key, id);
+        id
+    }
+
+    /// The constant that holds a compiled pattern.
+    fn pattern(&mut self, kind: PatternKind, text: &str) -> u32 {
+        let key = (kind as u8, text.to_string());
+        let id = match self.patterns.get(&key) {
+            Some(id) => *id,
+            None => {
+                let id = u32::try_from(self.pack.patterns.len()).unwrap_or(u32::MAX);
+                self.pack.patterns.push(PatternDef {
+                    kind,
+                    text: text.to_string(),
+                });
+                self.patterns.insert(key, id);
+                id
+            }
+        };
+        self.constant(Constant::Pattern(id))
+    }
+}
+
+/// A fingerprint of the schemas: object and field names, kinds.
+fn fingerprint(schemas: &Schemas) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |text: &str| {
+        for byte in text.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(&schemas.version);
+    for kind in schemas.kinds() {
+        feed(&kind.api_version());
+        feed(&kind.kind);
+        let object = schemas.object(kind.object);
+        feed(&object.name);
+        for field in &object.fields {
+            feed(&field.name);
+        }
+    }
+    hash
+}
+
+fn metadata(
+    file: &str,
+    policy: &Policy,
+    params: Vec<(String, Constant)>,
+    function: u32,
+) -> PolicyMeta {
+    let mut meta = PolicyMeta {
+        id: policy.name.text.clone(),
+        title: String::new(),
+        severity: Severity::Medium,
+        category: String::new(),
+        controls: Vec::new(),
+        description: policy.doc.clone().unwrap_or_default(),
+        remediation: String::new(),
+        references: Vec::new(),
+        tags: Vec::new(),
+        file: file.to_string(),
+        span: (policy.span.start, policy.span.end),
+        param_names: Vec::new(),
+        params: Vec::new(),
+        function,
+    };
+    for item in &policy.items {
+        let PolicyItem::Meta(entry) = item else {
+            continue;
+        };
+        let text = meta_text(&entry.value, &params);
+        match entry.key.text.as_str() {
+            "title" => meta.title = text,
+            "severity" => meta.severity = Severity::parse(&text).unwrap_or(Severity::Medium),
+            "category" => meta.category = text,
+            "description" => meta.description = text,
+            "remediation" => meta.remediation = text,
+            "controls" => meta.controls = meta_list(&entry.value, &params),
+            "references" => meta.references = meta_list(&entry.value, &params),
+            "tags" => meta.tags = meta_list(&entry.value, &params),
+            _ => {}
+        }
+    }
+    let (names, values) = params.into_iter().unzip();
+    meta.param_names = names;
+    meta.params = values;
+    meta
+}
+
+fn meta_list(value: &MetaValue, params: &[(String, Constant)]) -> Vec<String> {
+    match value {
+        MetaValue::List(items, _) => items.iter().map(|item| meta_text(item, params)).collect(),
+        other => vec![meta_text(other, params)],
+    }
+}
+
+/// Metadata as text; an interpolated parameter shows its default.
+fn meta_text(value: &MetaValue, params: &[(String, Constant)]) -> String {
+    match value {
+        MetaValue::Str(lit) => lit
+            .parts
+            .iter()
+            .map(|part| match part {
+                StringPart::Text(text) => text.clone(),
+                StringPart::Interp(expr) => match &expr.kind {
+                    ExprKind::Name(name) => params
+                        .iter()
+                        .find(|(param, _)| param == name)
+                        .map(|(_, value)| constant_text(value))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                },
+            })
+            .collect(),
+        MetaValue::Word(word) => word.text.clone(),
+        MetaValue::Int(value, _) => value.to_string(),
+        MetaValue::Float(value, _) => value.to_string(),
+        MetaValue::Bool(value, _) => value.to_string(),
+        MetaValue::List(items, _) => items
+            .iter()
+            .map(|item| meta_text(item, params))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn constant_text(constant: &Constant) -> String {
+    match constant {
+        Constant::Null | Constant::Pattern(_) => "null".to_string(),
+        Constant::Bool(flag) => flag.to_string(),
+        Constant::Int(number) => number.to_string(),
+        Constant::Float(number) => number.to_string(),
+        Constant::Str(text) => text.to_string(),
+        Constant::List(items) => items
+            .iter()
+            .map(constant_text)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Constant::Map(entries) => entries
+            .iter()
+            .map(|(key, value)| format!("{key}: {}", constant_text(value)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The value of a constant expression (literals, lists and maps of them), if it is one.
+pub fn constant(expr: &Expr) -> Option<Constant> {
+    Some(match &expr.kind {
+        ExprKind::Null => Constant::Null,
+        ExprKind::Bool(flag) => Constant::Bool(*flag),
+        ExprKind::Int(number) => Constant::Int(*number),
+        ExprKind::Float(number) => Constant::Float(*number),
+        ExprKind::Quantity(text) => Constant::Str(text.as_str().into()),
+        ExprKind::Str(lit) => Constant::Str(lit.as_plain()?.into()),
+        ExprKind::List(items) => Constant::List(items.iter().map(constant).collect::<Option<_>>()?),
+        ExprKind::Map(entries) => Constant::Map(
+            entries
+                .iter()
+                .map(|entry| {
+                    let key = match &entry.key {
+                        MapKey::Name(name) => name.text.clone(),
+                        MapKey::Str(lit) => lit.as_plain()?,
+                    };
+                    Some((key.into_boxed_str(), constant(&entry.value)?))
+                })
+                .collect::<Option<_>>()?,
+        ),
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => match constant(operand)? {
+            Constant::Int(number) => Constant::Int(number.checked_neg()?),
+            Constant::Float(number) => Constant::Float(-number),
+            _ => return None,
+        },
+        ExprKind::Paren(inner) => constant(inner)?,
+        _ => return None,
+    })
+}
+
+/// What a name stands for while lowering.
+#[derive(Debug, Clone)]
+enum Binding<'a> {
+    Local(u16, Option<&'a Expr>),
+    Param(u16),
+}
+
+/// An instruction being emitted: jumps name a label until the end.
+#[derive(Debug, Clone, Copy)]
+struct Emitted {
+    op: Op,
+    label: Option<usize>,
+    span: Span,
+}
+
+struct Lowering<'b, 'a> {
+    builder: &'b mut PackBuilder,
+    checked: &'b Checked,
+    policy: u32,
+    ops: Vec<Emitted>,
+    /// Label → instruction index.
+    labels: Vec<Option<usize>>,
+    scopes: Vec<Vec<(String, Binding<'a>)>>,
+    locals: u16,
+    depth: usize,
+    max_depth: usize,
+    /// Stack depth recorded at each label by the jumps to it.
+    label_depth: Vec<Option<usize>>,
+    span: Span,
+}
+
+impl<'b, 'a> Lowering<'b, 'a> {
+    fn new(builder: &'b mut PackBuilder, checked: &'b Checked, policy: u32) -> Self {
+        Lowering {
+            builder,
+            checked,
+            policy,
+            ops: Vec::new(),
+            labels: Vec::new(),
+            scopes: vec![vec![
+                ("resource".to_string(), Binding::Local(RESOURCE, None)),
+                ("pod".to_string(), Binding::Local(POD, None)),
+                (
+                    "podMetadata".to_string(),
+                    Binding::Local(POD_METADATA, None),
+                ),
+            ]],
+            locals: 3,
+            depth: 0,
+            max_depth: 0,
+            label_depth: Vec::new(),
+            span: Span::default(),
+        }
+    }
+
+    // ---- emission ----
+
+    fn emit(&mut self, op: Op) {
+        self.push(op, None);
+    }
+
+    fn push(&mut self, op: Op, label: Option<usize>) {
+        let (pops, pushes) = op.stack_effect();
+        self.depth = self.depth.saturating_sub(pops);
+        if let Some(label) = label {
+            // A jump: its target sees the depth after the jump's own effect (`JumpIfPresent`
+            // keeps its value when it jumps).
+            let at_target = if matches!(op, Op::JumpIfPresent { .. }) {
+                self.depth + 1
+            } else {
+                self.depth
+            };
+            self.max_depth = self.max_depth.max(at_target);
+            if let Some(slot) = self.label_depth.get_mut(label) {
+                slot.get_or_insert(at_target);
+            }
+        }
+        // `JumpIfPresent` drops its value when it falls through.
+        if !matches!(op, Op::JumpIfPresent { .. }) {
+            self.depth += pushes;
+        }
+        self.max_depth = self.max_depth.max(self.depth);
+        self.ops.push(Emitted {
+            op,
+            label,
+            span: self.span,
+        });
+    }
+
+    /// Starts a loop over the list or map on the stack: the iterator, the loop head that
+    /// binds `name` to the next element in a new scope, and the exit. Returns (head, done);
+    /// the caller emits the body, pops the scope, jumps to head and binds done.
+    fn loop_start(&mut self, name: &str) -> (usize, usize) {
+        let (slot, local) = (self.local(), self.local());
+        let (head, done) = (self.label(), self.label());
+        self.emit(Op::IterStart { slot });
+        self.bind(head);
+        self.jump(
+            Op::IterNext {
+                slot,
+                local,
+                offset: 0,
+            },
+            done,
+        );
+        self.scopes
+            .push(vec![(name.to_string(), Binding::Local(local, None))]);
+        (head, done)
+    }
+
+    fn label(&mut self) -> usize {
+        self.labels.push(None);
+        self.label_depth.push(None);
+        self.labels.len() - 1
+    }
+
+    /// Places `label` here. After an unconditional jump the depth is the one jumps recorded.
+    fn bind(&mut self, label: usize) {
+        if let Some(slot) = self.labels.get_mut(label) {
+            *slot = Some(self.ops.len());
+        }
+        let unreachable = self
+            .ops
+            .last()
+            .is_some_and(|emitted| emitted.op.ends_block());
+        if let Some(Some(depth)) = self.label_depth.get(label)
+            && (unreachable || *depth != self.depth)
+        {
+            self.depth = *depth;
+        }
+    }
+
+    fn jump(&mut self, op: Op, label: usize) {
+        self.push(op, Some(label));
+    }
+
+    fn local(&mut self) -> u16 {
+        let local = self.locals;
+        self.locals = self.locals.saturating_add(1);
+        local
+    }
+
+    fn constant(&mut self, constant: Constant) {
+        let op = match constant {
+            Constant::Null => Op::Null {},
+            Constant::Bool(true) => Op::True {},
+            Constant::Bool(false) => Op::False {},
+            other => Op::Const {
+                index: self.builder.constant(other),
+            },
+        };
+        self.emit(op);
+    }
+
+    fn call(&mut self, name: &str, argc: u8) {
+        let builtin = self.builder.builtin(name, argc);
+        self.emit(Op::Call { builtin, argc });
+    }
+
+    fn lookup(&self, name: &str) -> Option<Binding<'a>> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev())
+            .find(|(bound, _)| bound == name)
+            .map(|(_, binding)| binding.clone())
+    }
+
+    fn bind_name(&mut self, name: &str, binding: Binding<'a>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.to_string(), binding));
+        }
+    }
+
+    /// The function: resolves labels into byte offsets.
+    fn finish(self) -> Function {
+        let mut offsets = Vec::with_capacity(self.ops.len() + 1);
+        let mut at = 0usize;
+        for emitted in &self.ops {
+            offsets.push(at);
+            at += emitted.op.encoded_len();
+        }
+        offsets.push(at);
+        let mut ops = Vec::with_capacity(self.ops.len());
+        let mut source_map: Vec<(u32, u32, u32)> = Vec::new();
+        for (index, emitted) in self.ops.iter().enumerate() {
+            let mut op = emitted.op;
+            if let Some(label) = emitted.label {
+                let target = self
+                    .labels
+                    .get(label)
+                    .copied()
+                    .flatten()
+                    .and_then(|index| offsets.get(index))
+                    .copied()
+                    .unwrap_or(0);
+                let after = offsets[index] + op.encoded_len();
+                let offset = i32::try_from(target as i64 - after as i64).unwrap_or(0);
+                op = op.with_jump(offset);
+            }
+            ops.push(op);
+            let offset = u32::try_from(offsets[index]).unwrap_or(u32::MAX);
+            let span = (emitted.span.start, emitted.span.end);
+            if source_map.last().is_none_or(|(_, s, e)| (*s, *e) != span) {
+                source_map.push((offset, span.0, span.1));
+            }
+        }
+        Function {
+            bytes: encode(&ops),
+            locals: self.locals,
+            max_stack: u16::try_from(self.max_depth).unwrap_or(u16::MAX),
+            source_map,
+            code: None,
+        }
+    }
+
+    // ---- policies and statements ----
+
+    fn policy(mut self, policy: &'a Policy) -> (Vec<(String, Constant)>, Function) {
+        let mut params = Vec::new();
+        for item in &policy.items {
+            if let PolicyItem::Param(param) = item {
+                let value = param
+                    .default
+                    .as_ref()
+                    .and_then(constant)
+                    .unwrap_or(Constant::Null);
+                let index = u16::try_from(params.len()).unwrap_or(u16::MAX);
+                params.push((param.name.text.clone(), value));
+                self.bind_name(&param.name.text, Binding::Param(index));
+            }
+        }
+        let end = self.label();
+        for item in &policy.items {
+            if let PolicyItem::Match(found) = item
+                && let Some(guard) = &found.guard
+            {
+                self.span = guard.span;
+                self.expr(guard);
+                self.jump(Op::JumpIfFalse { offset: 0 }, end);
+            }
+        }
+        for item in &policy.items {
+            if let PolicyItem::Stmt(stmt) = item {
+                self.stmt(stmt);
+            }
+        }
+        self.bind(end);
+        self.span = policy.close;
+        self.emit(Op::Return {});
+        (params, self.finish())
+    }
+
+    fn block(&mut self, block: &'a Block) {
+        self.scopes.push(Vec::new());
+        for stmt in &block.stmts {
+            self.stmt(stmt);
+        }
+        self.scopes.pop();
+    }
+
+    fn stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Let(binding) => {
+                self.expr(&binding.value);
+                let local = self.local();
+                self.span = binding.span;
+                self.emit(Op::Store { local });
+                self.bind_name(
+                    &binding.name.text,
+                    Binding::Local(local, Some(&binding.value)),
+                );
+            }
+            Stmt::For(each) => {
+                self.expr(&each.iterable);
+                self.span = each.span;
+                let (head, done) = self.loop_start(&each.binding.text);
+                self.block(&each.body);
+                self.scopes.pop();
+                self.jump(Op::Jump { offset: 0 }, head);
+                self.bind(done);
+            }
+            Stmt::If(conditional) => self.if_stmt(conditional),
+            Stmt::Deny(deny) => self.deny(deny),
+            Stmt::Error(_) => {}
+        }
+    }
+
+    fn if_stmt(&mut self, conditional: &'a If) {
+        let (otherwise, end) = (self.label(), self.label());
+        self.expr(&conditional.condition);
+        self.jump(Op::JumpIfFalse { offset: 0 }, otherwise);
+        self.block(&conditional.then);
+        match &conditional.otherwise {
+            None => self.bind(otherwise),
+            Some(branch) => {
+                self.jump(Op::Jump { offset: 0 }, end);
+                self.bind(otherwise);
+                match branch {
+                    Else::Block(block) => self.block(block),
+                    Else::If(nested) => self.if_stmt(nested),
+                }
+            }
+        }
+        self.bind(end);
+    }
+
+    fn deny(&mut self, deny: &'a Deny) {
+        let skip = self.label();
+        self.expr(&deny.condition);
+        self.span = deny.span;
+        self.jump(Op::JumpIfFalse { offset: 0 }, skip);
+        let place = match &deny.at {
+            Some(at) => {
+                self.expr(at);
+                self.steps(at)
+            }
+            None => {
+                self.emit(Op::Load { local: RESOURCE });
+                Vec::new()
+            }
+        };
+        match &deny.message {
+            Some(message) => self.expr(message),
+            None => self.constant(Constant::Str("".into())),
+        }
+        let mut edits = Vec::new();
+        if let Some(fix) = &deny.fix {
+            for edit in &fix.edits {
+                let (kind, target, value) = match &edit.kind {
+                    EditKind::Set { target, value } => (PackEdit::Set, target, Some(value)),
+                    EditKind::Remove { target } => (PackEdit::Remove, target, None),
+                    EditKind::Append { value, target } => (PackEdit::Append, target, Some(value)),
+                };
+                self.expr(target);
+                match value {
+                    Some(value) => self.expr(value),
+                    None => self.emit(Op::Null {}),
+                }
+                edits.push(EditSite {
+                    kind,
+                    unsafe_: fix.safety == FixSafety::Unsafe,
+                    target: self.steps(target),
+                });
+            }
+        }
+        let site = u16::try_from(self.builder.pack.sites.len()).unwrap_or(u16::MAX);
+        let count = u8::try_from(edits.len()).unwrap_or(u8::MAX);
+        self.builder.pack.sites.push(DenySite {
+            policy: self.policy,
+            span: (deny.span.start, deny.span.end),
+            place,
+            edits,
+        });
+        self.span = deny.span;
+        self.emit(Op::Deny { site, edits: count });
+        self.bind(skip);
+    }
+
+    /// The path steps of a place, as written, through `let` bindings.
+    fn steps(&self, expr: &Expr) -> Vec<Step> {
+        match &expr.kind {
+            ExprKind::Field { base, name } => {
+                let mut steps = self.steps(base);
+                steps.push(Step::Field(name.text.clone()));
+                steps
+            }
+            ExprKind::Index { base, index } => {
+                let mut steps = self.steps(base);
+                steps.push(match &index.kind {
+                    ExprKind::Int(position) => Step::Index(*position),
+                    ExprKind::Str(lit) => lit.as_plain().map_or(Step::Dynamic, Step::Field),
+                    _ => Step::Dynamic,
+                });
+                steps
+            }
+            ExprKind::Paren(inner) => self.steps(inner),
+            ExprKind::Name(name) => match self.lookup(name) {
+                Some(Binding::Local(_, Some(value))) => self.steps(value),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    // ---- expressions ----
+
+    fn class(&self, expr: &Expr) -> Option<OpClass> {
+        self.checked.classes.get(&expr.span).copied()
+    }
+
+    fn expr(&mut self, expr: &'a Expr) {
+        let saved = self.span;
+        self.span = expr.span;
+        self.expr_inner(expr);
+        self.span = saved;
+    }
+
+    fn expr_inner(&mut self, expr: &'a Expr) {
+        if !matches!(expr.kind, ExprKind::Regex(_) | ExprKind::Glob(_))
+            && let Some(value) = constant(expr)
+        {
+            self.constant(value);
+            return;
+        }
+        match &expr.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Quantity(_)
+            | ExprKind::Error => self.emit(Op::Null {}),
+            ExprKind::Str(lit) => self.string(lit),
+            ExprKind::Regex(text) => {
+                let index = self.builder.pattern(PatternKind::Regex, text);
+                self.emit(Op::Const { index });
+            }
+            ExprKind::Glob(text) => {
+                let index = self.builder.pattern(PatternKind::Glob, text);
+                self.emit(Op::Const { index });
+            }
+            ExprKind::Name(name) => match self.lookup(name) {
+                Some(Binding::Local(local, _)) => self.emit(Op::Load { local }),
+                Some(Binding::Param(index)) => self.emit(Op::Param { index }),
+                None => self.emit(Op::Null {}),
+            },
+            ExprKind::List(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+                let count = u32::try_from(items.len()).unwrap_or(u32::MAX);
+                self.emit(Op::MakeList { count });
+            }
+            ExprKind::Map(entries) => {
+                for entry in entries {
+                    match &entry.key {
+                        MapKey::Name(name) => {
+                            self.constant(Constant::Str(name.text.as_str().into()))
+                        }
+                        MapKey::Str(lit) => self.string(lit),
+                    }
+                    self.expr(&entry.value);
+                }
+                let count = u32::try_from(entries.len()).unwrap_or(u32::MAX);
+                self.emit(Op::MakeMap { count });
+            }
+            ExprKind::Field { base, name } if self.checked.all_containers.contains(&name.span) => {
+                self.expr(base);
+                let pod = self.local();
+                self.emit(Op::Store { local: pod });
+                for field in ["initContainers", "containers", "ephemeralContainers"] {
+                    self.emit(Op::Load { local: pod });
+                    let symbol = self.builder.symbol(field);
+                    self.emit(Op::Field { symbol });
+                }
+                self.emit(Op::JoinLists { count: 3 });
+            }
+            ExprKind::Field { base, name } => {
+                self.expr(base);
+                let symbol = self.builder.symbol(&name.text);
+                self.emit(Op::Field { symbol });
+            }
+            ExprKind::Index { base, index } => {
+                self.expr(base);
+                match &index.kind {
+                    ExprKind::Str(lit) if lit.as_plain().is_some() => {
+                        let symbol = self.builder.symbol(&lit.as_plain().unwrap_or_default());
+                        self.emit(Op::Field { symbol });
+                    }
+                    _ => {
+                        self.expr(index);
+                        self.emit(Op::Index {});
+                    }
+                }
+            }
+            ExprKind::Call { callee, args } => self.call_expr(expr, callee, args),
+            ExprKind::Unary { op, operand } => match op {
+                UnaryOp::Not => {
+                    self.expr(operand);
+                    self.emit(Op::Not {});
+                }
+                UnaryOp::Neg => match self.class(expr) {
+                    Some(class) => {
+                        self.constant(Constant::Int(0));
+                        self.expr(operand);
+                        self.call(&format!("$sub:{}", class.as_str()), 2);
+                    }
+                    None => {
+                        self.expr(operand);
+                        self.emit(Op::Neg {});
+                    }
+                },
+            },
+            ExprKind::Binary { op, lhs, rhs } => self.binary(expr, *op, lhs, rhs),
+            ExprKind::Quantifier {
+                kind,
+                binding,
+                iterable,
+                condition,
+            } => {
+                self.expr(iterable);
+                let (head, done) = self.loop_start(&binding.text);
+                let (decided, end) = (self.label(), self.label());
+                self.expr(condition);
+                self.scopes.pop();
+                let any = *kind == Quantifier::Any;
+                if any {
+                    self.jump(Op::JumpIfTrue { offset: 0 }, decided);
+                } else {
+                    self.jump(Op::JumpIfFalse { offset: 0 }, decided);
+                }
+                self.jump(Op::Jump { offset: 0 }, head);
+                self.bind(decided);
+                self.emit(if any { Op::True {} } else { Op::False {} });
+                self.jump(Op::Jump { offset: 0 }, end);
+                self.bind(done);
+                self.emit(if any { Op::False {} } else { Op::True {} });
+                self.bind(end);
+            }
+            ExprKind::Comprehension {
+                element,
+                binding,
+                iterable,
+                filter,
+            } => {
+                self.emit(Op::MakeList { count: 0 });
+                self.expr(iterable);
+                let (head, done) = self.loop_start(&binding.text);
+                if let Some(filter) = filter {
+                    self.expr(filter);
+                    self.jump(Op::JumpIfFalse { offset: 0 }, head);
+                }
+                self.expr(element);
+                self.scopes.pop();
+                self.emit(Op::ListPush {});
+                self.jump(Op::Jump { offset: 0 }, head);
+                self.bind(done);
+            }
+            ExprKind::Conditional {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let (other, end) = (self.label(), self.label());
+                self.expr(condition);
+                self.jump(Op::JumpIfFalse { offset: 0 }, other);
+                self.expr(then);
+                self.jump(Op::Jump { offset: 0 }, end);
+                self.bind(other);
+                self.expr(otherwise);
+                self.bind(end);
+            }
+            ExprKind::Paren(inner) => self.expr(inner),
+        }
+    }
+
+    fn string(&mut self, lit: &'a StringLit) {
+        if let Some(text) = lit.as_plain() {
+            self.constant(Constant::Str(text.into()));
+            return;
+        }
+        for part in &lit.parts {
+            match part {
+                StringPart::Text(text) => self.constant(Constant::Str(text.as_str().into())),
+                StringPart::Interp(inner) => self.expr(inner),
+            }
+        }
+        let count = u16::try_from(lit.parts.len()).unwrap_or(u16::MAX);
+        self.emit(Op::Concat { count });
+    }
+
+    fn call_expr(&mut self, call: &Expr, callee: &'a Expr, args: &'a [Expr]) {
+        let (name, receiver) = match &callee.kind {
+            ExprKind::Name(name) => (name.as_str(), None),
+            ExprKind::Field { base, name } => (name.text.as_str(), Some(base.as_ref())),
+            _ => ("", None),
+        };
+        let mut argc = 0u8;
+        if let Some(receiver) = receiver {
+            self.expr(receiver);
+            argc += 1;
+        }
+        for arg in args {
+            self.expr(arg);
+            argc = argc.saturating_add(1);
+        }
+        let name = match self.class(call) {
+            Some(class) => format!("{name}:{}", class.as_str()),
+            None => name.to_string(),
+        };
+        self.call(&name, argc);
+    }
+
+    fn binary(&mut self, expr: &Expr, op: BinaryOp, lhs: &'a Expr, rhs: &'a Expr) {
+        let class = self.class(expr).map(OpClass::as_str);
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let (short, end) = (self.label(), self.label());
+                self.expr(lhs);
+                if op == BinaryOp::And {
+                    self.jump(Op::JumpIfFalse { offset: 0 }, short);
+                } else {
+                    self.jump(Op::JumpIfTrue { offset: 0 }, short);
+                }
+                self.expr(rhs);
+                self.jump(Op::Jump { offset: 0 }, end);
+                self.bind(short);
+                self.emit(if op == BinaryOp::And {
+                    Op::False {}
+                } else {
+                    Op::True {}
+                });
+                self.bind(end);
+            }
+            BinaryOp::Coalesce => {
+                let end = self.label();
+                self.expr(lhs);
+                self.jump(Op::JumpIfPresent { offset: 0 }, end);
+                self.expr(rhs);
+                self.bind(end);
+            }
+            BinaryOp::Matches => {
+                self.expr(lhs);
+                let pattern = match &rhs.kind {
+                    ExprKind::Regex(text) => Some((PatternKind::Regex, text.clone())),
+                    ExprKind::Glob(text) => Some((PatternKind::Glob, text.clone())),
+                    ExprKind::Str(lit) => lit.as_plain().map(|text| (PatternKind::Regex, text)),
+                    _ => None,
+                };
+                match pattern {
+                    Some((kind, text)) => {
+                        let pattern = self.builder.pattern(kind, &text);
+                        self.emit(Op::Matches { pattern });
+                    }
+                    None => {
+                        self.expr(rhs);
+                        self.emit(Op::MatchesDynamic {});
+                    }
+                }
+            }
+            _ => {
+                self.expr(lhs);
+                self.expr(rhs);
+                match (op, class) {
+                    (BinaryOp::Eq | BinaryOp::Ne, Some(class)) => {
+                        self.call(&format!("$eq:{class}"), 2);
+                        if op == BinaryOp::Ne {
+                            self.emit(Op::Not {});
+                        }
+                    }
+                    (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, Some(class)) => {
+                        self.call(&format!("$cmp:{class}"), 2);
+                        self.constant(Constant::Int(0));
+                        self.emit(plain(op));
+                    }
+                    (
+                        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div,
+                        Some(class),
+                    ) => {
+                        let verb = match op {
+                            BinaryOp::Add => "add",
+                            BinaryOp::Sub => "sub",
+                            BinaryOp::Mul => "mul",
+                            _ => "div",
+                        };
+                        self.call(&format!("${verb}:{class}"), 2);
+                    }
+                    (BinaryOp::NotIn, _) => {
+                        self.emit(Op::In {});
+                        self.emit(Op::Not {});
+                    }
+                    _ => self.emit(plain(op)),
+                }
+            }
+        }
+    }
+}
+
+/// The instruction of a binary operator that needs no jumps.
+fn plain(op: BinaryOp) -> Op {
+    match op {
+        BinaryOp::Eq => Op::Eq {},
+        BinaryOp::Ne => Op::Ne {},
+        BinaryOp::Lt => Op::Lt {},
+        BinaryOp::Le => Op::Le {},
+        BinaryOp::Gt => Op::Gt {},
+        BinaryOp::Ge => Op::Ge {},
+        BinaryOp::In => Op::In {},
+        BinaryOp::Add => Op::Add {},
+        BinaryOp::Sub => Op::Sub {},
+        BinaryOp::Mul => Op::Mul {},
+        BinaryOp::Div => Op::Div {},
+        _ => Op::Rem {},
+    }
+}
