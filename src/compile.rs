@@ -7,7 +7,11 @@ use pol_compiler::frameworks::Frameworks;
 use pol_compiler::schema::{DEFAULT_VERSION, Schemas, VERSIONS, load_crds};
 use pol_compiler::{Diagnostic, parse, typeck};
 
+use pol_compiler::codegen::PackBuilder;
+use pol_vm::pack::Pack;
+
 use crate::files;
+use crate::library::LibraryFile;
 use crate::{Outcome, report};
 
 /// The options that choose the schemas policies are checked against.
@@ -90,6 +94,8 @@ pub struct Compiled {
     pub policies: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// The pack, when there were no errors.
+    pub pack: Option<Pack>,
 }
 
 impl Compiled {
@@ -149,44 +155,69 @@ pub fn frameworks(args: &FrameworkArgs) -> Option<Frameworks> {
 /// `frameworks`, printing diagnostics.
 pub fn policies(paths: &[PathBuf], schemas: &Schemas, frameworks: &Frameworks) -> Compiled {
     let (inputs, walk_errors) = files::collect(paths, &["pol"]);
-    let mut compiled = Compiled::default();
+    let mut sources = Vec::new();
+    let mut errors = 0;
     for failure in &walk_errors {
         report::error(&format!(
             "cannot read `{}`: {}",
             failure.path.display(),
             failure.error
         ));
-        compiled.errors += 1;
+        errors += 1;
     }
     for input in &inputs {
         let name = input.display_name();
-        let source = match crate::commands::fmt::read(input) {
-            Ok(source) => source,
+        match crate::commands::fmt::read(input) {
+            Ok(text) => sources.push(LibraryFile { name, text }),
             Err(message) => {
                 report::error(&format!("cannot read `{name}`: {message}"));
-                compiled.errors += 1;
-                continue;
+                errors += 1;
             }
-        };
-        let parsed = parse(&source);
+        }
+    }
+    if inputs.is_empty() && walk_errors.is_empty() {
+        report::error("no `.pol` files found");
+        errors += 1;
+    }
+    let mut compiled = compile_sources(&sources, schemas, frameworks, false);
+    compiled.errors += errors;
+    compiled
+}
+
+/// Compiles `.pol` sources into one pack, printing diagnostics and a summary; the pack is
+/// `None` when there were errors.
+pub fn compile_sources(
+    sources: &[LibraryFile],
+    schemas: &Schemas,
+    frameworks: &Frameworks,
+    quiet: bool,
+) -> Compiled {
+    let mut compiled = Compiled::default();
+    let mut builder = PackBuilder::new(env!("CARGO_PKG_VERSION"), schemas);
+    for source in sources
+        .iter()
+        .filter(|source| source.name.ends_with(".pol"))
+    {
+        let name = &source.name;
+        let parsed = parse(&source.text);
         let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.clone();
         if !parsed.has_errors() {
-            let checked = typeck::check(&source, &parsed.file, schemas);
-            diagnostics.extend(checked.diagnostics);
+            let checked = typeck::check(&source.text, &parsed.file, schemas);
+            let errors = checked.has_errors();
+            diagnostics.extend(checked.diagnostics.iter().cloned());
             diagnostics.extend(frameworks.check(&parsed.file));
             diagnostics.sort_by_key(|diagnostic| diagnostic.primary.span.start);
+            if !errors {
+                builder.add_file(name, &parsed.file, &checked);
+            }
         }
         compiled.files += 1;
         compiled.policies += parsed.file.policies.len();
         compiled.errors += diagnostics.iter().filter(|d| d.is_error()).count();
         compiled.warnings += diagnostics.iter().filter(|d| !d.is_error()).count();
         if !diagnostics.is_empty() {
-            report::diagnostics(&name, &source, &diagnostics);
+            report::diagnostics(name, &source.text, &diagnostics);
         }
-    }
-    if inputs.is_empty() && walk_errors.is_empty() {
-        report::error("no `.pol` files found");
-        compiled.errors += 1;
     }
     let summary = format!(
         "{} polic{} in {} file{}: {} error{}, {} warning{}",
@@ -199,6 +230,19 @@ pub fn policies(paths: &[PathBuf], schemas: &Schemas, frameworks: &Frameworks) -
         compiled.warnings,
         if compiled.warnings == 1 { "" } else { "s" },
     );
-    report::note(&summary);
+    if !quiet || compiled.errors > 0 {
+        report::note(&summary);
+    }
+    if compiled.errors == 0 {
+        match builder.finish() {
+            Ok(pack) => compiled.pack = Some(pack),
+            Err(error) => {
+                report::error(&format!(
+                    "internal error: the compiled pack does not verify: {error}"
+                ));
+                compiled.errors += 1;
+            }
+        }
+    }
     compiled
 }

@@ -39,6 +39,13 @@ enum Command {
     ///
     /// Uses the bundled library unless `--policies` names other files.
     Policies(commands::policies::Args),
+    /// Checks Kubernetes manifests against the policies and reports the findings.
+    ///
+    /// Uses the bundled library unless `--policies` or `--pack` says otherwise. Exit codes:
+    /// 0 no finding at or above `--fail-on`, 1 findings, 2 usage, input or compile errors.
+    Check(commands::check::Args),
+    /// Prints a compiled pack (`pol build -o`) readably: metadata, dispatch table, code.
+    Disasm(commands::disasm::Args),
 }
 
 /// What every command returns; the process exit code of the contract 0 / 1 / 2.
@@ -65,6 +72,8 @@ fn main() -> ExitCode {
         Command::Build(args) => commands::build::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Policies(args) => commands::policies::run(&args),
+        Command::Check(args) => commands::check::run(&args),
+        Command::Disasm(args) => commands::disasm::run(&args),
     };
     ExitCode::from(outcome as u8)
 }

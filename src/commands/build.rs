@@ -1,5 +1,6 @@
 //! `pol build`: compile policies — parse, check structure, type-check against the schemas,
-//! resolve controls against the frameworks — and report every problem. (Writing a policy pack with `-o` comes with the bytecode.)
+//! resolve controls against the frameworks — and report every problem; with `-o`, write the
+//! policy pack.
 
 use std::path::PathBuf;
 
@@ -15,6 +16,9 @@ pub struct Args {
     schema: SchemaArgs,
     #[command(flatten)]
     frameworks: FrameworkArgs,
+    /// Write the compiled pack to this file (`pol check --pack FILE` runs it).
+    #[arg(long, short = 'o', value_name = "FILE.polpack")]
+    output: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -25,5 +29,18 @@ pub fn run(args: &Args) -> Outcome {
         return Outcome::Errors;
     };
     let compiled = compile::policies(&args.paths, &schemas, &frameworks);
+    if let (Some(path), Some(pack)) = (&args.output, &compiled.pack) {
+        let bytes = pack.write();
+        if let Err(error) = std::fs::write(path, &bytes) {
+            crate::report::error(&format!("cannot write `{}`: {error}", path.display()));
+            return Outcome::Errors;
+        }
+        crate::report::note(&format!(
+            "wrote `{}` ({} bytes, {} policies)",
+            path.display(),
+            bytes.len(),
+            pack.policies.len()
+        ));
+    }
     compiled.outcome()
 }

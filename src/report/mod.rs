@@ -1,4 +1,6 @@
-//! Writing diagnostics to the terminal.
+//! Writing diagnostics to the terminal, and reports of findings (`findings`).
+
+pub mod findings;
 
 use std::io::{IsTerminal, Write};
 

@@ -1,0 +1,386 @@
+//! `pol check`: runs a policy pack over manifests and reports the findings.
+//!
+//! The pack comes from `--pack`, from `--policies` (compiled now), or from the bundled
+//! library. Input files are read, parsed and evaluated in parallel, one file at a time per
+//! worker; the report is in input order whatever the scheduling.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pol_stdlib::host::StdHost;
+use pol_vm::document::{Limits, load};
+use pol_vm::eval::{Evaluator, Unevaluable, resolve};
+use pol_vm::interp::Finding as VmFinding;
+use pol_vm::pack::{EditKind, Pack, Severity};
+
+use crate::compile::{self, FrameworkArgs, SchemaArgs};
+use crate::files::{self, Input};
+use crate::report::findings::{
+    Edit, FileReport, Finding, Format, InputError, Report, Resource, render,
+};
+use crate::{Outcome, report};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Manifests: files, directories (searched for `.yaml`, `.yml`, `.json`), or `-` for
+    /// standard input.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Policy files or directories to compile and run instead of the bundled library.
+    /// Repeatable.
+    #[arg(long = "policies", value_name = "DIR|FILE")]
+    policies: Vec<PathBuf>,
+    /// A compiled pack (`pol build -o`) to run instead of the bundled library.
+    #[arg(long, value_name = "FILE", conflicts_with = "policies")]
+    pack: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The lowest severity that fails the check (exit code 1), or `never`.
+    #[arg(long = "fail-on", default_value = "low", value_parser = ["info", "low", "medium", "high", "critical", "never"])]
+    fail_on: String,
+    /// Run only policies whose id, family, category or a control matches (`*` is a
+    /// wildcard: `pss-*`, `pod-security`, `CIS-K8S-1.12:5.2.*`). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    select: Vec<String>,
+    /// Skip policies whose id, family, category or a control matches. Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    ignore: Vec<String>,
+    #[command(flatten)]
+    schema: SchemaArgs,
+    #[command(flatten)]
+    frameworks: FrameworkArgs,
+}
+
+pub fn run(args: &Args) -> Outcome {
+    let Some(pack) = load_pack(args) else {
+        return Outcome::Errors;
+    };
+    let host = match StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()) {
+        Ok(host) => host,
+        Err(message) => {
+            report::error(&format!("the pack cannot run: {message}"));
+            return Outcome::Errors;
+        }
+    };
+    let evaluator = Evaluator::new(&pack, &host);
+    let wanted: Vec<bool> = pack
+        .policies
+        .iter()
+        .map(|policy| {
+            let family = family_of(&policy.file);
+            let names: Vec<&str> = [policy.id.as_str(), family, policy.category.as_str()]
+                .into_iter()
+                .chain(policy.controls.iter().map(String::as_str))
+                .collect();
+            let hit = |patterns: &[String]| {
+                patterns
+                    .iter()
+                    .any(|pattern| names.iter().any(|name| wildcard(pattern, name)))
+            };
+            (args.select.is_empty() || hit(&args.select)) && !hit(&args.ignore)
+        })
+        .collect();
+    let (inputs, walk_errors) = files::collect(&args.paths, &["yaml", "yml", "json"]);
+    let mut report = Report::default();
+    for failure in &walk_errors {
+        report.errors.push(InputError {
+            file: failure.path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {}", failure.error),
+            policy: None,
+        });
+    }
+    if inputs.is_empty() && walk_errors.is_empty() {
+        report::error("no manifests found (`.yaml`, `.yml`, `.json`)");
+        return Outcome::Errors;
+    }
+    report.files = check_files(&inputs, &evaluator, &wanted);
+    report.policies = pack.policies.clone();
+    let rendered = render(&report, args.format);
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|error| format!("cannot write `{}`: {error}", path.display())),
+        None => std::io::stdout()
+            .write_all(rendered.as_bytes())
+            .map_err(|error| format!("cannot write the report: {error}")),
+    };
+    if let Err(message) = written {
+        report::error(&message);
+        return Outcome::Errors;
+    }
+    let threshold = Severity::parse(&args.fail_on);
+    let failing = report
+        .findings()
+        .any(|finding| threshold.is_some_and(|threshold| finding.severity >= threshold));
+    if report
+        .errors
+        .iter()
+        .chain(report.files.iter().flat_map(|file| &file.errors))
+        .next()
+        .is_some()
+    {
+        Outcome::Errors
+    } else if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}
+
+fn load_pack(args: &Args) -> Option<Pack> {
+    if let Some(path) = &args.pack {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                report::error(&format!("cannot read `{}`: {error}", path.display()));
+                return None;
+            }
+        };
+        return match Pack::read(&bytes) {
+            Ok(pack) => Some(pack),
+            Err(error) => {
+                report::error(&format!(
+                    "`{}` is not a usable pack: {error}",
+                    path.display()
+                ));
+                None
+            }
+        };
+    }
+    let schemas = compile::schemas(&args.schema)?;
+    let frameworks = compile::frameworks(&args.frameworks)?;
+    let compiled = if args.policies.is_empty() {
+        compile::compile_sources(
+            &crate::library::bundled_files(),
+            &schemas,
+            &frameworks,
+            true,
+        )
+    } else {
+        compile::policies(&args.policies, &schemas, &frameworks)
+    };
+    compiled.pack
+}
+
+/// The directory a policy file is in: its family.
+fn family_of(file: &str) -> &str {
+    let parent = file.rsplit_once('/').map_or("", |(dir, _)| dir);
+    parent.rsplit_once('/').map_or(parent, |(_, last)| last)
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run of characters.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return pattern == text;
+    };
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// Checks every input on every core; reports come back in input order.
+fn check_files(inputs: &[Input], evaluator: &Evaluator<'_>, wanted: &[bool]) -> Vec<FileReport> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(inputs.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, FileReport)>> = Mutex::new(Vec::with_capacity(inputs.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(index) else {
+                        break;
+                    };
+                    let report = check_file(input, evaluator, wanted);
+                    if let Ok(mut results) = results.lock() {
+                        results.push((index, report));
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, report)| report).collect()
+}
+
+/// Reads, loads and evaluates one file.
+pub fn check_file(input: &Input, evaluator: &Evaluator<'_>, wanted: &[bool]) -> FileReport {
+    let name = input.display_name();
+    let mut report = FileReport {
+        name: name.clone(),
+        ..FileReport::default()
+    };
+    let bytes = match input {
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            match std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
+                Ok(_) => bytes,
+                Err(error) => {
+                    report
+                        .errors
+                        .push(InputError::whole(&name, format!("cannot read: {error}")));
+                    return report;
+                }
+            }
+        }
+        Input::File(path) => match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                report
+                    .errors
+                    .push(InputError::whole(&name, format!("cannot read: {error}")));
+                return report;
+            }
+        },
+    };
+    let mut loaded = load(&bytes, &Limits::default());
+    for error in &loaded.errors {
+        report.errors.push(InputError {
+            file: name.clone(),
+            line: error.position.line,
+            column: error.position.column,
+            message: error.message.clone(),
+            policy: None,
+        });
+    }
+    report.text = String::from_utf8(bytes).ok();
+    for document in &mut loaded.documents {
+        evaluator.intern(&mut document.root);
+    }
+    let pack = evaluator.pack();
+    for document in &loaded.documents {
+        let root = &document.root;
+        let outcomes = match evaluator.evaluate(root, &|policy| {
+            wanted.get(policy as usize).copied().unwrap_or(false)
+        }) {
+            Ok(outcomes) => outcomes,
+            Err(Unevaluable::NotAResource) => {
+                report.errors.push(InputError {
+                    file: name.clone(),
+                    line: root.location.start.line,
+                    column: root.location.start.column,
+                    message: "not a Kubernetes resource: no `apiVersion` or `kind`".to_string(),
+                    policy: None,
+                });
+                continue;
+            }
+        };
+        report.resources += 1;
+        let resource = Resource::of(root);
+        for outcome in outcomes {
+            let Some(policy) = pack.policies.get(outcome.policy as usize) else {
+                continue;
+            };
+            report.evaluated.insert(policy.id.clone());
+            match outcome.result {
+                Ok(findings) => {
+                    for finding in findings {
+                        report
+                            .findings
+                            .push(convert(pack, &name, root, &resource, &finding));
+                    }
+                }
+                Err(error) => {
+                    let span = pack
+                        .functions
+                        .get(policy.function as usize)
+                        .and_then(|function| function.span_at(error.pc));
+                    let at = span.map_or(String::new(), |(start, _)| {
+                        format!(
+                            " (policy `{}`, byte {start} of `{}`)",
+                            policy.id, policy.file
+                        )
+                    });
+                    report.errors.push(InputError {
+                        file: name.clone(),
+                        line: root.location.start.line,
+                        column: root.location.start.column,
+                        message: format!(
+                            "{} {}: {}{at}",
+                            resource.kind,
+                            resource.display_name(),
+                            error.message
+                        ),
+                        policy: Some(policy.id.clone()),
+                    });
+                }
+            }
+        }
+    }
+    report
+}
+
+fn convert(
+    pack: &Pack,
+    file: &str,
+    root: &pol_vm::document::Node,
+    resource: &Resource,
+    finding: &VmFinding<'_>,
+) -> Finding {
+    let site = pack.sites.get(usize::from(finding.site));
+    let policy = site.and_then(|site| pack.policies.get(site.policy as usize));
+    let place = resolve(
+        root,
+        finding.place.node,
+        finding.place.missing,
+        site.map_or(&[][..], |site| &site.place),
+    );
+    let edits: Vec<Edit> = finding
+        .edits
+        .iter()
+        .enumerate()
+        .filter_map(|(index, (target, value))| {
+            let edit = site?.edits.get(index)?;
+            let resolved = resolve(root, target.node, target.missing, &edit.target);
+            Some(Edit {
+                op: match edit.kind {
+                    EditKind::Set => "set",
+                    EditKind::Remove => "remove",
+                    EditKind::Append => "append",
+                },
+                path: resolved.pointer,
+                value: (edit.kind != EditKind::Remove)
+                    .then(|| serde_json::from_str(value).unwrap_or(serde_json::Value::Null)),
+                unsafe_: edit.unsafe_,
+            })
+        })
+        .collect();
+    Finding {
+        policy: policy.map_or(String::new(), |policy| policy.id.clone()),
+        title: policy.map_or(String::new(), |policy| policy.title.clone()),
+        severity: policy.map_or(Severity::Medium, |policy| policy.severity),
+        message: finding.message.clone(),
+        file: file.to_string(),
+        line: place.location.start.line,
+        column: place.location.start.column,
+        end_line: place.location.end.line,
+        end_column: place.location.end.column,
+        path: place.pointer,
+        resource: resource.clone(),
+        controls: policy.map_or(Vec::new(), |policy| policy.controls.clone()),
+        remediation: policy.map_or(String::new(), |policy| policy.remediation.clone()),
+        fix: (!edits.is_empty()).then_some(edits),
+    }
+}

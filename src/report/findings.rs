@@ -1,0 +1,654 @@
+//! Reports of `pol check`: the model (owned, ordered) and its formats — text for people,
+//! JSON for tools (documented in `docs/output.md`), SARIF 2.1.0 for code scanning, JUnit XML
+//! for CI test reports, and GitHub Actions workflow commands.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use pol_vm::document::Node;
+use pol_vm::pack::{PolicyMeta, Severity};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
+/// Everything one run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    /// Problems not tied to one file (paths that cannot be walked).
+    pub errors: Vec<InputError>,
+    /// The policies of the pack (for SARIF rules).
+    pub policies: Vec<PolicyMeta>,
+}
+
+impl Report {
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.files.iter().flat_map(|file| &file.findings)
+    }
+
+    fn all_errors(&self) -> impl Iterator<Item = &InputError> {
+        self.errors
+            .iter()
+            .chain(self.files.iter().flat_map(|file| &file.errors))
+    }
+}
+
+/// What one input file held.
+#[derive(Debug, Default)]
+pub struct FileReport {
+    pub name: String,
+    /// The text, for showing lines (absent when it is not UTF-8).
+    pub text: Option<String>,
+    pub resources: usize,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    /// Ids of the policies that ran on at least one resource of the file.
+    pub evaluated: BTreeSet<String>,
+}
+
+/// The resource a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Resource {
+    pub fn of(root: &Node) -> Resource {
+        let text = |node: Option<&Node>| node.and_then(Node::as_str).map(str::to_string);
+        let metadata = root.get("metadata");
+        Resource {
+            api_version: text(root.get("apiVersion")).unwrap_or_default(),
+            kind: text(root.get("kind")).unwrap_or_default(),
+            namespace: text(metadata.and_then(|m| m.get("namespace"))),
+            name: text(
+                metadata
+                    .and_then(|m| m.get("name"))
+                    .or_else(|| metadata.and_then(|m| m.get("generateName"))),
+            ),
+        }
+    }
+
+    /// `namespace/name`, or `name`.
+    pub fn display_name(&self) -> String {
+        let name = self.name.as_deref().unwrap_or("<unnamed>");
+        match &self.namespace {
+            Some(namespace) => format!("{namespace}/{name}"),
+            None => name.to_string(),
+        }
+    }
+}
+
+/// One edit of a fix: a JSON-Patch-like operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    pub op: &'static str,
+    pub path: String,
+    pub value: Option<Value>,
+    pub unsafe_: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub policy: String,
+    pub title: String,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// JSON pointer of the offending field.
+    pub path: String,
+    pub resource: Resource,
+    pub controls: Vec<String>,
+    pub remediation: String,
+    pub fix: Option<Vec<Edit>>,
+}
+
+/// A manifest that could not be read or evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    /// 1-based; 0 when the error is about the whole file.
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+    /// The policy that failed, for evaluation errors.
+    pub policy: Option<String>,
+}
+
+impl InputError {
+    pub fn whole(file: &str, message: String) -> InputError {
+        InputError {
+            file: file.to_string(),
+            line: 0,
+            column: 0,
+            message,
+            policy: None,
+        }
+    }
+
+    fn place(&self) -> String {
+        if self.line == 0 {
+            self.file.clone()
+        } else {
+            format!("{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
+}
+
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Text => text(report),
+        Format::Json => json_report(report),
+        Format::Sarif => sarif(report),
+        Format::Junit => junit(report),
+        Format::Github => github(report),
+    }
+}
+
+// ---- text ----
+
+fn text(report: &Report) -> String {
+    let mut out = String::new();
+    for file in &report.files {
+        for finding in &file.findings {
+            let _ = writeln!(
+                out,
+                "{}[{}]: {}",
+                finding.severity.as_str(),
+                finding.policy,
+                finding.message
+            );
+            let _ = writeln!(
+                out,
+                "  --> {}:{}:{}",
+                finding.file, finding.line, finding.column
+            );
+            if let Some(line) = file
+                .text
+                .as_deref()
+                .and_then(|text| text.lines().nth(finding.line.saturating_sub(1) as usize))
+            {
+                let number = finding.line.to_string();
+                let gutter = " ".repeat(number.len());
+                let width =
+                    if finding.end_line == finding.line && finding.end_column > finding.column {
+                        (finding.end_column - finding.column) as usize
+                    } else {
+                        1
+                    };
+                let _ = writeln!(out, "{gutter} |");
+                let _ = writeln!(out, "{number} | {}", line.trim_end());
+                let _ = writeln!(
+                    out,
+                    "{gutter} | {}{}",
+                    " ".repeat(finding.column.saturating_sub(1) as usize),
+                    "^".repeat(width)
+                );
+                let _ = writeln!(
+                    out,
+                    "{gutter} = resource: {} {}",
+                    finding.resource.kind,
+                    finding.resource.display_name()
+                );
+                if !finding.remediation.is_empty() {
+                    let _ = writeln!(out, "{gutter} = help: {}", finding.remediation);
+                }
+            }
+            out.push('\n');
+        }
+    }
+    for error in report.all_errors() {
+        let _ = writeln!(out, "error: {}: {}", error.place(), error.message);
+    }
+    let findings = report.findings().count();
+    let resources: usize = report.files.iter().map(|file| file.resources).sum();
+    let mut counts = Vec::new();
+    for severity in Severity::ALL.iter().rev() {
+        let count = report
+            .findings()
+            .filter(|finding| finding.severity == *severity)
+            .count();
+        if count > 0 {
+            counts.push(format!("{count} {}", severity.as_str()));
+        }
+    }
+    let errors = report.all_errors().count();
+    let _ = writeln!(
+        out,
+        "{findings} finding{} in {resources} resource{} ({} file{}){}{}",
+        plural(findings),
+        plural(resources),
+        report.files.len(),
+        plural(report.files.len()),
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", counts.join(", "))
+        },
+        if errors == 0 {
+            String::new()
+        } else {
+            format!("; {errors} error{}", plural(errors))
+        }
+    );
+    out
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+// ---- JSON ----
+
+fn finding_json(finding: &Finding) -> Value {
+    let mut value = json!({
+        "policy": finding.policy,
+        "title": finding.title,
+        "severity": finding.severity.as_str(),
+        "message": finding.message,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "endLine": finding.end_line,
+        "endColumn": finding.end_column,
+        "path": finding.path,
+        "resource": {
+            "apiVersion": finding.resource.api_version,
+            "kind": finding.resource.kind,
+            "namespace": finding.resource.namespace,
+            "name": finding.resource.name,
+        },
+        "controls": finding.controls,
+        "remediation": finding.remediation,
+    });
+    if let (Some(edits), Some(object)) = (&finding.fix, value.as_object_mut()) {
+        let edits: Vec<Value> = edits
+            .iter()
+            .map(|edit| {
+                let mut entry = json!({"op": edit.op, "path": edit.path, "unsafe": edit.unsafe_});
+                if let (Some(value), Some(object)) = (&edit.value, entry.as_object_mut()) {
+                    object.insert("value".to_string(), value.clone());
+                }
+                entry
+            })
+            .collect();
+        object.insert("fix".to_string(), Value::Array(edits));
+    }
+    value
+}
+
+fn json_report(report: &Report) -> String {
+    let findings: Vec<Value> = report.findings().map(finding_json).collect();
+    let errors: Vec<Value> = report
+        .all_errors()
+        .map(|error| {
+            json!({
+                "file": error.file,
+                "line": error.line,
+                "column": error.column,
+                "message": error.message,
+                "policy": error.policy,
+            })
+        })
+        .collect();
+    let mut by_severity = serde_json::Map::new();
+    for severity in Severity::ALL {
+        let count = report
+            .findings()
+            .filter(|finding| finding.severity == severity)
+            .count();
+        by_severity.insert(severity.as_str().to_string(), json!(count));
+    }
+    let value = json!({
+        "version": 1,
+        "findings": findings,
+        "errors": errors,
+        "summary": {
+            "files": report.files.len(),
+            "resources": report.files.iter().map(|file| file.resources).sum::<usize>(),
+            "findings": report.findings().count(),
+            "errors": report.all_errors().count(),
+            "bySeverity": by_severity,
+        },
+    });
+    let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+// ---- SARIF 2.1.0 ----
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub code scanning's `security-severity` (a CVSS-like score).
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+fn sarif(report: &Report) -> String {
+    let mut used: Vec<&PolicyMeta> = report
+        .policies
+        .iter()
+        .filter(|policy| report.findings().any(|finding| finding.policy == policy.id))
+        .collect();
+    used.sort_by(|a, b| a.id.cmp(&b.id));
+    used.dedup_by(|a, b| a.id == b.id);
+    let rules: Vec<Value> = used
+        .iter()
+        .map(|policy| {
+            let mut tags = vec!["security".to_string(), "kubernetes".to_string()];
+            tags.extend(policy.controls.iter().cloned());
+            json!({
+                "id": policy.id,
+                "name": policy.id,
+                "shortDescription": {"text": policy.title},
+                "fullDescription": {"text": if policy.description.is_empty() { &policy.title } else { &policy.description }},
+                "help": {"text": if policy.remediation.is_empty() { &policy.title } else { &policy.remediation }},
+                "defaultConfiguration": {"level": sarif_level(policy.severity)},
+                "properties": {
+                    "tags": tags,
+                    "security-severity": security_severity(policy.severity),
+                },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .findings()
+        .map(|finding| {
+            let index = used.iter().position(|policy| policy.id == finding.policy);
+            let mut region = json!({
+                "startLine": finding.line.max(1),
+                "startColumn": finding.column.max(1),
+            });
+            if finding.end_line >= finding.line
+                && (finding.end_line > finding.line || finding.end_column > finding.column)
+                && let Some(object) = region.as_object_mut()
+            {
+                object.insert("endLine".to_string(), json!(finding.end_line));
+                object.insert("endColumn".to_string(), json!(finding.end_column));
+            }
+            let mut result = json!({
+                "ruleId": finding.policy,
+                "level": sarif_level(finding.severity),
+                "message": {"text": format!(
+                    "{} ({} {})",
+                    finding.message,
+                    finding.resource.kind,
+                    finding.resource.display_name()
+                )},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&finding.file)},
+                        "region": region,
+                    },
+                    "logicalLocations": [{
+                        "fullyQualifiedName": format!("{}/{}{}", finding.resource.kind, finding.resource.display_name(), finding.path),
+                        "kind": "resource",
+                    }],
+                }],
+                "partialFingerprints": {
+                    "polFinding/v1": format!("{}:{}/{}:{}", finding.policy, finding.resource.kind, finding.resource.display_name(), finding.path),
+                },
+            });
+            if let (Some(index), Some(object)) = (index, result.as_object_mut()) {
+                object.insert("ruleIndex".to_string(), json!(index));
+            }
+            result
+        })
+        .collect();
+    let notifications: Vec<Value> = report
+        .all_errors()
+        .map(|error| {
+            let mut notification = json!({
+                "level": "error",
+                "message": {"text": error.message},
+            });
+            if let Some(object) = notification.as_object_mut() {
+                let mut location = json!({"artifactLocation": {"uri": uri(&error.file)}});
+                if error.line > 0
+                    && let Some(inner) = location.as_object_mut()
+                {
+                    inner.insert(
+                        "region".to_string(),
+                        json!({"startLine": error.line, "startColumn": error.column.max(1)}),
+                    );
+                }
+                object.insert(
+                    "locations".to_string(),
+                    json!([{"physicalLocation": location}]),
+                );
+            }
+            notification
+        })
+        .collect();
+    let value = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "pol",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/pol-policy/pol",
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": report.all_errors().next().is_none(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// A relative URI for a path (SARIF wants forward slashes and percent-encoding).
+fn uri(path: &str) -> String {
+    let mut out = String::new();
+    for byte in path.trim_start_matches("./").bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            b'\\' => out.push('/'),
+            other => {
+                let _ = write!(out, "%{other:02X}");
+            }
+        }
+    }
+    out
+}
+
+// ---- JUnit XML ----
+
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn junit(report: &Report) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let total: usize = report.files.iter().map(|file| file.evaluated.len()).sum();
+    let failures: usize = report
+        .files
+        .iter()
+        .map(|file| {
+            file.evaluated
+                .iter()
+                .filter(|id| file.findings.iter().any(|finding| &&finding.policy == id))
+                .count()
+        })
+        .sum();
+    let errors = report.all_errors().count();
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"pol\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\">"
+    );
+    for file in &report.files {
+        let failed: Vec<&String> = file
+            .evaluated
+            .iter()
+            .filter(|id| file.findings.iter().any(|finding| &&finding.policy == id))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+            xml(&file.name),
+            file.evaluated.len(),
+            failed.len(),
+            file.errors.len()
+        );
+        for id in &file.evaluated {
+            let findings: Vec<&Finding> = file
+                .findings
+                .iter()
+                .filter(|finding| &finding.policy == id)
+                .collect();
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\"",
+                xml(id),
+                xml(&file.name)
+            );
+            if findings.is_empty() {
+                out.push_str("/>\n");
+                continue;
+            }
+            out.push_str(">\n");
+            let body: Vec<String> = findings
+                .iter()
+                .map(|finding| {
+                    format!(
+                        "{}:{}:{}: {} {}: {}",
+                        finding.file,
+                        finding.line,
+                        finding.column,
+                        finding.resource.kind,
+                        finding.resource.display_name(),
+                        finding.message
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                findings[0].severity.as_str(),
+                xml(&findings[0].message),
+                xml(&body.join("\n"))
+            );
+            out.push_str("    </testcase>\n");
+        }
+        for error in &file.errors {
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\">\n      <error message=\"{}\"/>\n    </testcase>",
+                xml(&format!("load {}", error.place())),
+                xml(&file.name),
+                xml(&error.message)
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+// ---- GitHub Actions ----
+
+/// Escapes a workflow command's data (`%`, CR, LF) or property (also `:` and `,`).
+fn github_escape(text: &str, property: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn github(report: &Report) -> String {
+    let mut out = String::new();
+    for finding in report.findings() {
+        let command = match finding.severity {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Info => "notice",
+        };
+        let _ = writeln!(
+            out,
+            "::{command} file={},line={},col={},title={}::{}",
+            github_escape(&finding.file, true),
+            finding.line,
+            finding.column,
+            github_escape(
+                &format!("{} ({})", finding.policy, finding.severity.as_str()),
+                true
+            ),
+            github_escape(
+                &format!(
+                    "{} ({} {})",
+                    finding.message,
+                    finding.resource.kind,
+                    finding.resource.display_name()
+                ),
+                false
+            )
+        );
+    }
+    for error in report.all_errors() {
+        let location = if error.line > 0 {
+            format!(",line={},col={}", error.line, error.column)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "::error file={}{location}::{}",
+            github_escape(&error.file, true),
+            github_escape(&error.message, false)
+        );
+    }
+    out
+}
