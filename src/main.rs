@@ -46,6 +46,9 @@ enum Command {
     Check(commands::check::Args),
     /// Prints a compiled pack (`pol build -o`) readably: metadata, dispatch table, code.
     Disasm(commands::disasm::Args),
+    /// Runs each policy's cases (`NAME.test.yaml` beside `NAME.pol`, expected findings
+    /// marked `# expect: ID`). Exit codes: 0 all pass, 1 a case fails, 2 compile errors.
+    Test(commands::test::Args),
 }
 
 /// What every command returns; the process exit code of the contract 0 / 1 / 2.
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Policies(args) => commands::policies::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::Disasm(args) => commands::disasm::run(&args),
+        Command::Test(args) => commands::test::run(&args),
     };
     ExitCode::from(outcome as u8)
 }

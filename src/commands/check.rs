@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use pol_stdlib::host::StdHost;
 use pol_vm::document::{Limits, load};
 use pol_vm::eval::{Evaluator, Unevaluable, resolve};
-use pol_vm::interp::Finding as VmFinding;
-use pol_vm::pack::{EditKind, Pack, Severity};
+use pol_vm::interp::{EvalError, Finding as VmFinding};
+use pol_vm::pack::{EditKind, Pack, PolicyMeta, Severity};
 
 use crate::compile::{self, FrameworkArgs, SchemaArgs};
 use crate::files::{self, Input};
@@ -303,26 +303,11 @@ pub fn check_file(input: &Input, evaluator: &Evaluator<'_>, wanted: &[bool]) -> 
                     }
                 }
                 Err(error) => {
-                    let span = pack
-                        .functions
-                        .get(policy.function as usize)
-                        .and_then(|function| function.span_at(error.pc));
-                    let at = span.map_or(String::new(), |(start, _)| {
-                        format!(
-                            " (policy `{}`, byte {start} of `{}`)",
-                            policy.id, policy.file
-                        )
-                    });
                     report.errors.push(InputError {
                         file: name.clone(),
                         line: root.location.start.line,
                         column: root.location.start.column,
-                        message: format!(
-                            "{} {}: {}{at}",
-                            resource.kind,
-                            resource.display_name(),
-                            error.message
-                        ),
+                        message: evaluation_error(pack, policy, &resource, &error),
                         policy: Some(policy.id.clone()),
                     });
                 }
@@ -332,7 +317,34 @@ pub fn check_file(input: &Input, evaluator: &Evaluator<'_>, wanted: &[bool]) -> 
     report
 }
 
-fn convert(
+/// The message of an evaluation error: the resource, what went wrong, and where in the policy.
+pub(crate) fn evaluation_error(
+    pack: &Pack,
+    policy: &PolicyMeta,
+    resource: &Resource,
+    error: &EvalError,
+) -> String {
+    let span = pack
+        .functions
+        .get(policy.function as usize)
+        .and_then(|function| function.span_at(error.pc));
+    let at = span.map_or(String::new(), |(start, _)| {
+        format!(
+            " (policy `{}`, byte {start} of `{}`)",
+            policy.id, policy.file
+        )
+    });
+    format!(
+        "{} {}: {}{at}",
+        resource.kind,
+        resource.display_name(),
+        error.message
+    )
+}
+
+/// A finding of the VM as the report shows it: policy metadata, document path and position,
+/// fix edits.
+pub(crate) fn convert(
     pack: &Pack,
     file: &str,
     root: &pol_vm::document::Node,

@@ -4,3 +4,4 @@ pub mod disasm;
 pub mod explain;
 pub mod fmt;
 pub mod policies;
+pub mod test;

@@ -219,6 +219,16 @@ fn clamp(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
+/// The first line (1-based) of each document of `text`, indexed like [`Document::index`]:
+/// what a tool needs to attach comments around a document (test cases, say) to it.
+pub fn document_lines(text: &str) -> Vec<u32> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    split_documents(text)
+        .iter()
+        .map(|chunk| clamp(chunk.line))
+        .collect()
+}
+
 /// A document's text, with where it starts in the stream.
 #[derive(Debug, Clone, Copy)]
 struct Chunk<'a> {

@@ -1,0 +1,62 @@
+//! `pol test` end to end: the bundled library passes its own cases; failing cases, bad
+//! markers and missing test files are reported with a diff and exit code 1.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_library_passes_its_own_cases() {
+    let output = pol(&["test", "policies", "--quiet"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+#[test]
+fn failing_cases_show_a_diff() {
+    let output = pol(&["test", "tests/pol-test/failing"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[test]
+fn a_policy_without_cases_fails() {
+    let output = pol(&["test", "tests/pol-test/untested"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(text(&output.stdout));
+}
+
+#[test]
+fn a_policy_that_does_not_compile_is_exit_2() {
+    let dir = std::env::temp_dir().join(format!("pol-test-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("broken.pol"), "policy broken {\n  title \"x\"\n").unwrap();
+    let output = pol(&["test", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
