@@ -241,3 +241,22 @@ fn a_huge_scalar_is_an_error_not_a_crash() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["errors"].as_array().unwrap().len(), 1, "{report}");
 }
+
+#[test]
+fn cross_resource_policies_see_every_scanned_file() {
+    let policies = [
+        "check",
+        "--policies",
+        "tests/pol-test/cross",
+        "--format",
+        "json",
+    ];
+    // The Deployment alone: no PodDisruptionBudget selects it.
+    let alone = pol(&[&policies[..], &["tests/manifests/cross/deployment.yaml"]].concat());
+    assert_eq!(alone.status.code(), Some(1), "{}", text(&alone.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+    assert_eq!(report["findings"][0]["policy"], "deployment-has-pdb");
+    // With the budget's file in the same scan, the Deployment is covered.
+    let both = pol(&[&policies[..], &["tests/manifests/cross"]].concat());
+    assert_eq!(both.status.code(), Some(0), "{}", text(&both.stdout));
+}

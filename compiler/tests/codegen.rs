@@ -78,3 +78,117 @@ fn example_code_is_readable() {
     insta::assert_snapshot!(disassemble(&function.bytes, &describe));
     insta::assert_debug_snapshot!(pack.sites);
 }
+
+/// Compiles one policy source into a pack.
+fn pack_of_source(source: &str) -> Pack {
+    let schemas = Schemas::builtin("1.36").unwrap();
+    let parsed = parse(source);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let checked = typeck::check(source, &parsed.file, &schemas);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let mut builder = PackBuilder::new("test", &schemas);
+    builder.add_file("test.pol", &parsed.file, &checked);
+    builder.finish().unwrap()
+}
+
+/// Runs `pack` over the first `limit` documents of `yaml` with all of them as the evaluation
+/// set; returns per document the number of findings, or the error message.
+fn run_over(pack: &Pack, yaml: &str, limit: usize) -> Vec<Result<usize, String>> {
+    use pol_vm::document::{Limits, load};
+    use pol_vm::eval::Evaluator;
+    let host = pol_stdlib::host::StdHost::new(
+        &pack.builtins,
+        &pack.patterns,
+        pol_stdlib::time::Time::parse("2026-01-01T00:00:00Z").unwrap(),
+    )
+    .unwrap();
+    let evaluator = Evaluator::new(pack, &host);
+    let mut loaded = load(
+        yaml.as_bytes(),
+        &Limits {
+            max_nodes: 10_000_000,
+            ..Limits::default()
+        },
+    );
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    for document in &mut loaded.documents {
+        evaluator.intern(&mut document.root);
+    }
+    let inventory = evaluator.inventory(loaded.documents.iter().map(|document| &document.root));
+    loaded
+        .documents
+        .iter()
+        .take(limit)
+        .map(|document| {
+            let outcomes = evaluator
+                .evaluate_in(&document.root, &inventory, &|_| true)
+                .unwrap();
+            let mut found = 0;
+            for outcome in outcomes {
+                match outcome.result {
+                    Ok(findings) => found += findings.len(),
+                    Err(error) => return Err(error.message),
+                }
+            }
+            Ok(found)
+        })
+        .collect()
+}
+
+#[test]
+fn others_sees_the_evaluation_set_but_not_the_resource_itself() {
+    let pack = pack_of_source(
+        r#"policy unique-service-name {
+  title "Service names are unique"
+  severity low
+  match Service
+  deny any s in others(Service): s.metadata.name == resource.metadata.name
+    message "another Service is called {resource.metadata.name ?? ""}"
+}
+"#,
+    );
+    assert_eq!(pack.queries.len(), 1);
+    assert_eq!(pack.queries[0].kind, "Service");
+    assert_eq!(pack.queries[0].group, "");
+    let service =
+        |name: &str| format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n");
+    let alone = service("a");
+    assert_eq!(run_over(&pack, &alone, 9), vec![Ok(0)]);
+    let twins = format!("{}---\n{}---\n{}", service("a"), service("a"), service("b"));
+    assert_eq!(run_over(&pack, &twins, 9), vec![Ok(1), Ok(1), Ok(0)]);
+    // A Deployment is not a Service: it is not in the set (group and kind both count).
+    let other_kind = format!(
+        "{}---\napiVersion: apps/v1\nkind: Service\nmetadata:\n  name: a\n",
+        service("a")
+    );
+    assert_eq!(run_over(&pack, &other_kind, 9)[0], Ok(0));
+}
+
+#[test]
+fn a_quadratic_scan_of_the_evaluation_set_exhausts_the_budget() {
+    let pack = pack_of_source(
+        r#"policy quadratic {
+  title "Every pair of ConfigMaps"
+  severity low
+  match ConfigMap
+  for a in others(ConfigMap) {
+    for b in others(ConfigMap) {
+      deny a.metadata.name == "never" and b.metadata.name == "never"
+        message "never"
+    }
+  }
+}
+"#,
+    );
+    let many: String = (0..1500)
+        .map(|index| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{index}\n---\n"))
+        .collect();
+    let results = run_over(&pack, &many[..many.len() - 4], 2);
+    assert!(
+        results
+            .iter()
+            .all(|result| matches!(result, Err(message) if message.contains("budget"))),
+        "{:?}",
+        &results[..3]
+    );
+}

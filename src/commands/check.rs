@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pol_stdlib::host::StdHost;
-use pol_vm::document::{Limits, load};
-use pol_vm::eval::{Evaluator, Unevaluable, resolve};
+use pol_vm::document::{Limits, Loaded, load};
+use pol_vm::eval::{Evaluator, Inventory, Unevaluable, resolve};
 use pol_vm::interp::{EvalError, Finding as VmFinding};
 use pol_vm::pack::{EditKind, Pack, PolicyMeta, Severity};
 
@@ -196,25 +196,25 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// Checks every input on every core; reports come back in input order.
-fn check_files(inputs: &[Input], evaluator: &Evaluator<'_>, wanted: &[bool]) -> Vec<FileReport> {
+/// Runs `work` on every item on every core; results come back in item order.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .min(inputs.len())
+        .min(items.len())
         .max(1);
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, FileReport)>> = Mutex::new(Vec::with_capacity(inputs.len()));
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(input) = inputs.get(index) else {
+                    let Some(item) = items.get(index) else {
                         break;
                     };
-                    let report = check_file(input, evaluator, wanted);
+                    let result = work(item);
                     if let Ok(mut results) = results.lock() {
-                        results.push((index, report));
+                        results.push((index, result));
                     }
                 }
             });
@@ -222,38 +222,74 @@ fn check_files(inputs: &[Input], evaluator: &Evaluator<'_>, wanted: &[bool]) -> 
     });
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, report)| report).collect()
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// Reads, loads and evaluates one file.
-pub fn check_file(input: &Input, evaluator: &Evaluator<'_>, wanted: &[bool]) -> FileReport {
+/// One input, read and parsed, its keys interned for the pack.
+struct LoadedFile {
+    report: FileReport,
+    loaded: Loaded,
+}
+
+/// Checks every input on every core: first every file is read and parsed, then the
+/// evaluation set (for cross-resource policies) is gathered from all of them, then every
+/// resource is evaluated. Reports come back in input order.
+fn check_files(inputs: &[Input], evaluator: &Evaluator<'_>, wanted: &[bool]) -> Vec<FileReport> {
+    let mut files = parallel_map(inputs, |input| load_file(input, evaluator));
+    let inventory = evaluator.inventory(
+        files
+            .iter()
+            .flat_map(|file| file.loaded.documents.iter().map(|document| &document.root)),
+    );
+    let evaluated = parallel_map(&files, |file| {
+        evaluate_file(
+            &file.report.name,
+            &file.loaded,
+            evaluator,
+            &inventory,
+            wanted,
+        )
+    });
+    drop(inventory);
+    files
+        .drain(..)
+        .zip(evaluated)
+        .map(|(file, evaluated)| {
+            let mut report = file.report;
+            report.resources += evaluated.resources;
+            report.findings.extend(evaluated.findings);
+            report.errors.extend(evaluated.errors);
+            report.evaluated.extend(evaluated.evaluated);
+            report
+        })
+        .collect()
+}
+
+/// Reads and parses one file.
+fn load_file(input: &Input, evaluator: &Evaluator<'_>) -> LoadedFile {
     let name = input.display_name();
     let mut report = FileReport {
         name: name.clone(),
         ..FileReport::default()
     };
-    let bytes = match input {
+    let read = match input {
         Input::Stdin => {
             let mut bytes = Vec::new();
-            match std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
-                Ok(_) => bytes,
-                Err(error) => {
-                    report
-                        .errors
-                        .push(InputError::whole(&name, format!("cannot read: {error}")));
-                    return report;
-                }
-            }
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
         }
-        Input::File(path) => match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                report
-                    .errors
-                    .push(InputError::whole(&name, format!("cannot read: {error}")));
-                return report;
-            }
-        },
+        Input::File(path) => std::fs::read(path),
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            report
+                .errors
+                .push(InputError::whole(&name, format!("cannot read: {error}")));
+            return LoadedFile {
+                report,
+                loaded: Loaded::default(),
+            };
+        }
     };
     let mut loaded = load(&bytes, &Limits::default());
     for error in &loaded.errors {
@@ -269,10 +305,23 @@ pub fn check_file(input: &Input, evaluator: &Evaluator<'_>, wanted: &[bool]) -> 
     for document in &mut loaded.documents {
         evaluator.intern(&mut document.root);
     }
+    LoadedFile { report, loaded }
+}
+
+/// Evaluates the resources of one loaded file: a report without its text.
+fn evaluate_file<'d>(
+    name: &str,
+    loaded: &'d Loaded,
+    evaluator: &Evaluator<'_>,
+    inventory: &'d Inventory<'d>,
+    wanted: &[bool],
+) -> FileReport {
+    let mut report = FileReport::default();
+    let name = name.to_string();
     let pack = evaluator.pack();
     for document in &loaded.documents {
         let root = &document.root;
-        let outcomes = match evaluator.evaluate(root, &|policy| {
+        let outcomes = match evaluator.evaluate_in(root, inventory, &|policy| {
             wanted.get(policy as usize).copied().unwrap_or(false)
         }) {
             Ok(outcomes) => outcomes,

@@ -5,13 +5,13 @@
 //! several resources); a `# expect: ID[, ID…]` comment marks the line where a policy of
 //! `NAME.pol` is expected to report a finding — where the offending field is absent, the line
 //! of its nearest existing parent. A case expects exactly the marked findings: no more, no
-//! fewer. Every policy needs at least one case where it reports and one where it does not.
+//! fewer. The evaluation set of a case (what `others(Kind)` sees) is the case's documents. Every policy needs at least one case where it reports and one where it does not.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pol_stdlib::host::StdHost;
-use pol_vm::document::{Limits, document_lines, load};
+use pol_vm::document::{Document, Limits, document_lines, load};
 use pol_vm::eval::{Evaluator, Unevaluable};
 use pol_vm::pack::Pack;
 
@@ -352,13 +352,16 @@ fn run_case(
         }
     }
     let wanted = |policy: u32| policies.contains(&policy);
-    for document in loaded
+    let documents: Vec<&Document> = loaded
         .documents
         .iter()
         .filter(|document| case.chunks.contains(&document.index))
-    {
+        .collect();
+    // The evaluation set of a case is its own documents.
+    let inventory = evaluator.inventory(documents.iter().map(|document| &document.root));
+    for document in documents {
         let root = &document.root;
-        let outcomes = match evaluator.evaluate(root, &wanted) {
+        let outcomes = match evaluator.evaluate_in(root, &inventory, &wanted) {
             Ok(outcomes) => outcomes,
             Err(Unevaluable::NotAResource) => {
                 verdict.errors.push(format!(

@@ -219,9 +219,9 @@ pub const BUILTINS: &[Builtin] = &[
     // Labels, networks, versions.
     builtin(
         "selects",
-        "fn(any, map<string>?) -> bool",
+        "fn(any?, map<string>?) -> bool",
         false,
-        "Whether a label selector selects a set of labels.",
+        "Whether a label selector selects a set of labels; an absent selector selects nothing, an empty one everything.",
         r#"selects({matchLabels: {app: "web"}}, {app: "web"})"#,
     ),
     builtin(

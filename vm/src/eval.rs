@@ -29,6 +29,29 @@ impl std::fmt::Debug for Evaluator<'_> {
     }
 }
 
+/// The evaluation set as cross-resource expressions see it: for each query of the pack, the
+/// resources that answer it (documents of the scanned files, or a cluster inventory).
+#[derive(Debug, Clone, Default)]
+pub struct Inventory<'d> {
+    by_query: Vec<Vec<&'d Node>>,
+}
+
+impl<'d> Inventory<'d> {
+    /// An evaluation set with nothing in it: `others(Kind)` is always empty.
+    pub fn empty() -> Inventory<'d> {
+        Inventory::default()
+    }
+
+    /// How many resources answer some query.
+    pub fn len(&self) -> usize {
+        self.by_query.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What one policy made of one resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome<'d> {
@@ -76,10 +99,52 @@ impl<'p> Evaluator<'p> {
         root.intern(&|key| self.symbols.get(key).copied());
     }
 
-    /// Runs every policy that matches the kind of `root` and that `wanted` accepts.
+    /// The evaluation set made of `resources` (interned with [`Evaluator::intern`]): each one
+    /// filed under every query of the pack it answers. Documents that are not resources are
+    /// left out.
+    pub fn inventory<'d>(&self, resources: impl IntoIterator<Item = &'d Node>) -> Inventory<'d> {
+        let mut by_query: Vec<Vec<&'d Node>> = vec![Vec::new(); self.pack.queries.len()];
+        if by_query.is_empty() {
+            return Inventory { by_query };
+        }
+        for root in resources {
+            let (Some(api_version), Some(kind)) = (
+                root.get("apiVersion").and_then(Node::as_str),
+                root.get("kind").and_then(Node::as_str),
+            ) else {
+                continue;
+            };
+            for (query, list) in self.pack.queries.iter().zip(by_query.iter_mut()) {
+                if query.selects(api_version, kind) {
+                    list.push(root);
+                }
+            }
+        }
+        Inventory { by_query }
+    }
+
+    /// Runs every policy that matches the kind of `root` and that `wanted` accepts, with an
+    /// empty evaluation set.
     pub fn evaluate<'d>(
         &self,
         root: &'d Node,
+        wanted: &dyn Fn(u32) -> bool,
+    ) -> Result<Vec<Outcome<'d>>, Unevaluable>
+    where
+        'p: 'd,
+    {
+        static EMPTY: Inventory<'static> = Inventory {
+            by_query: Vec::new(),
+        };
+        self.evaluate_in(root, &EMPTY, wanted)
+    }
+
+    /// Runs every policy that matches the kind of `root` and that `wanted` accepts;
+    /// `others(Kind)` reads `inventory` (which may hold `root` itself: it is skipped).
+    pub fn evaluate_in<'d>(
+        &self,
+        root: &'d Node,
+        inventory: &'d Inventory<'d>,
         wanted: &dyn Fn(u32) -> bool,
     ) -> Result<Vec<Outcome<'d>>, Unevaluable>
     where
@@ -133,6 +198,7 @@ impl<'p> Evaluator<'p> {
                 constants: &self.pack.constants,
                 symbols: &self.pack.symbols,
                 params: &meta.params,
+                inventory: &inventory.by_query,
             };
             outcomes.push(Outcome {
                 policy,

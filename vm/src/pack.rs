@@ -5,7 +5,8 @@
 //! length then the bytes; lists are a `u32` count then the items. The body holds, in order:
 //! the compiler version, the Kubernetes version and schema fingerprint, symbols, constants,
 //! builtins (by name and arity), patterns, policies (metadata, parameters, function), kinds
-//! (the dispatch table), deny sites, and functions (code, locals, stack, source map).
+//! (the dispatch table), cross-resource queries (group and kind), deny sites, and functions
+//! (code, locals, stack, source map).
 //!
 //! [`Pack::read`] checks the magic, the version and the checksum, decodes every section with
 //! bounds on every count and length (a count larger than the bytes left is an error before
@@ -39,6 +40,8 @@ pub struct Pack {
     pub patterns: Vec<PatternDef>,
     pub policies: Vec<PolicyMeta>,
     pub kinds: Vec<KindEntry>,
+    /// The kinds cross-resource expressions (`others(Kind)`) ask for, by query index.
+    pub queries: Vec<Query>,
     pub sites: Vec<DenySite>,
     pub functions: Vec<Function>,
 }
@@ -169,6 +172,22 @@ pub struct KindEntry {
     pub policies: Vec<u32>,
 }
 
+/// What `others(Kind)` asks for: every resource of a kind, in any version of its API group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Query {
+    /// The API group, empty for the core group.
+    pub group: String,
+    pub kind: String,
+}
+
+impl Query {
+    /// Whether a resource with this `apiVersion` and `kind` answers the query.
+    pub fn selects(&self, api_version: &str, kind: &str) -> bool {
+        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+        kind == self.kind && group == self.group
+    }
+}
+
 /// One compiled function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Function {
@@ -272,6 +291,10 @@ impl Pack {
             }
             w.list(&kind.policies, |w, policy| w.u32(*policy));
         });
+        w.list(&self.queries, |w, query| {
+            w.str(&query.group);
+            w.str(&query.kind);
+        });
         w.list(&self.sites, |w, site| {
             w.u32(site.policy);
             w.u32(site.span.0);
@@ -361,6 +384,12 @@ impl Pack {
                         other => return Err(r.fail(format!("bad pod path flag {other}"))),
                     },
                     policies: r.list("policy indexes", |r| r.u32("a policy index"))?,
+                })
+            })?,
+            queries: r.list("queries", |r| {
+                Ok(Query {
+                    group: r.str("a query group")?,
+                    kind: r.str("a query kind")?,
                 })
             })?,
             sites: r.list("deny sites", Reader::site)?,
@@ -454,6 +483,7 @@ impl Pack {
                 symbols,
                 params: params_of.get(index).copied().unwrap_or(0),
                 sites,
+                queries: self.queries.len(),
                 builtins: &arities,
                 locals: function.locals,
                 max_stack: function.max_stack,

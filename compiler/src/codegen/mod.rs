@@ -19,7 +19,7 @@ use pol_vm::bytecode::{Op, encode};
 use pol_vm::interp::Constant;
 use pol_vm::pack::{
     BuiltinRef, DenySite, EditKind as PackEdit, EditSite, Function, KindEntry, Pack, PatternDef,
-    PatternKind, PolicyMeta, Severity, Step,
+    PatternKind, PolicyMeta, Query, Severity, Step,
 };
 
 use crate::ast::*;
@@ -43,6 +43,7 @@ pub struct PackBuilder {
     builtins: HashMap<(String, u8), u16>,
     patterns: HashMap<(u8, String), u32>,
     kinds: BTreeMap<(String, String), KindEntry>,
+    queries: HashMap<(String, String), u16>,
 }
 
 impl PackBuilder {
@@ -58,6 +59,7 @@ impl PackBuilder {
                 patterns: Vec::new(),
                 policies: Vec::new(),
                 kinds: Vec::new(),
+                queries: Vec::new(),
                 sites: Vec::new(),
                 functions: Vec::new(),
             },
@@ -66,6 +68,7 @@ impl PackBuilder {
             builtins: HashMap::new(),
             patterns: HashMap::new(),
             kinds: BTreeMap::new(),
+            queries: HashMap::new(),
         }
     }
 
@@ -149,6 +152,21 @@ impl PackBuilder {
             arity,
         });
         self.builtins.insert(key, id);
+        id
+    }
+
+    /// The index of a cross-resource query.
+    fn query(&mut self, group: &str, kind: &str) -> u16 {
+        let key = (group.to_string(), kind.to_string());
+        if let Some(id) = self.queries.get(&key) {
+            return *id;
+        }
+        let id = u16::try_from(self.pack.queries.len()).unwrap_or(u16::MAX);
+        self.pack.queries.push(Query {
+            group: group.to_string(),
+            kind: kind.to_string(),
+        });
+        self.queries.insert(key, id);
         id
     }
 
@@ -902,6 +920,11 @@ impl<'b, 'a> Lowering<'b, 'a> {
     }
 
     fn call_expr(&mut self, call: &Expr, callee: &'a Expr, args: &'a [Expr]) {
+        if let Some((group, kind)) = self.checked.queries.get(&call.span) {
+            let query = self.builder.query(group, kind);
+            self.emit(Op::Others { query });
+            return;
+        }
         let (name, receiver) = match &callee.kind {
             ExprKind::Name(name) => (name.as_str(), None),
             ExprKind::Field { base, name } => (name.text.as_str(), Some(base.as_ref())),

@@ -34,6 +34,8 @@ pub struct Checked {
     pub classes: HashMap<Span, OpClass>,
     /// Spans of the names of `pod.allContainers` reads (the lowering joins the three lists).
     pub all_containers: HashSet<Span>,
+    /// `others(Kind)` calls, by the span of the call: the API group and kind they ask for.
+    pub queries: HashMap<Span, (String, String)>,
 }
 
 /// The kind of value an operation works on, when it is not plain numbers or strings.
@@ -89,6 +91,7 @@ pub fn check(source: &str, file: &File, schemas: &Schemas) -> Checked {
             fields: Vec::new(),
             classes: Vec::new(),
             all_containers: Vec::new(),
+            queries: Vec::new(),
         };
         let (diagnostics, info) = checker.policy(policy);
         checked.diagnostics.extend(diagnostics);
@@ -96,6 +99,7 @@ pub fn check(source: &str, file: &File, schemas: &Schemas) -> Checked {
         checked.schema_fields.extend(checker.fields);
         checked.classes.extend(checker.classes);
         checked.all_containers.extend(checker.all_containers);
+        checked.queries.extend(checker.queries);
     }
     checked
         .diagnostics
@@ -118,6 +122,7 @@ struct PolicyChecker<'a> {
     fields: Vec<Span>,
     classes: Vec<(Span, OpClass)>,
     all_containers: Vec<Span>,
+    queries: Vec<(Span, (String, String))>,
 }
 
 impl<'a> PolicyChecker<'a> {
@@ -199,6 +204,7 @@ impl<'a> PolicyChecker<'a> {
             self.fields.extend(pass.fields);
             self.classes.extend(pass.classes);
             self.all_containers.extend(pass.all_containers);
+            self.queries.extend(pass.queries);
         }
         for (_, (mut diagnostic, in_kinds)) in found {
             if in_kinds.len() < kinds {
@@ -393,10 +399,76 @@ struct Pass<'a> {
     fields: Vec<Span>,
     classes: Vec<(Span, OpClass)>,
     all_containers: Vec<Span>,
+    queries: Vec<(Span, (String, String))>,
 }
 
 impl<'a> Pass<'a> {
     /// Records that the operation at `span` works on quantities, durations or times.
+    /// `others(Kind)`: the other resources of a kind in the evaluation set, typed by the kind's
+    /// schema (its newest served version).
+    fn others(&mut self, call: &Expr, args: &[Expr]) -> Ty {
+        let kind = match args {
+            [arg] => match &arg.kind {
+                ExprKind::Name(kind) => Some((kind.as_str(), arg.span)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((kind, span)) = kind else {
+            for arg in args {
+                self.expr(arg);
+            }
+            self.error(
+                Diagnostic::error(
+                    Code::ArgumentCount,
+                    "`others` takes one kind name",
+                    call.span,
+                )
+                .with_help("name the kind without quotes: `others(PodDisruptionBudget)`"),
+            );
+            return Ty::Unknown;
+        };
+        let mut candidates: Vec<&KindInfo> = self
+            .schemas
+            .kinds_named(kind)
+            .into_iter()
+            .filter(|info| !info.kind.ends_with("List"))
+            .collect();
+        if candidates.is_empty() {
+            let mut names: Vec<&str> = self
+                .schemas
+                .kinds()
+                .iter()
+                .map(|info| info.kind.as_str())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            let mut diagnostic =
+                Diagnostic::error(Code::UnknownKind, format!("unknown kind `{kind}`"), span)
+                    .with_label(format!("not a kind of Kubernetes {}", self.schemas.version));
+            diagnostic = match closest(kind, names) {
+                Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                None => diagnostic.with_help(
+                    "for a custom resource, load its CustomResourceDefinition with `--crd`",
+                ),
+            };
+            self.error(diagnostic);
+            return Ty::Unknown;
+        }
+        // The core group first, then by group name; within a group the newest version.
+        candidates.sort_by(|a, b| {
+            (!a.group.is_empty(), &a.group)
+                .cmp(&(!b.group.is_empty(), &b.group))
+                .then_with(|| version_rank(&b.version).cmp(&version_rank(&a.version)))
+        });
+        let Some(chosen) = candidates.first() else {
+            return Ty::Unknown;
+        };
+        self.queries
+            .push((call.span, (chosen.group.clone(), chosen.kind.clone())));
+        Ty::List(Box::new(Ty::Object(chosen.object)))
+    }
+
     fn classify(&mut self, span: Span, a: &Ty, b: &Ty) {
         if let Some(class) = OpClass::of(a, b) {
             self.classes.push((span, class));
@@ -412,6 +484,7 @@ impl<'a> Pass<'a> {
             fields: Vec::new(),
             classes: Vec::new(),
             all_containers: Vec::new(),
+            queries: Vec::new(),
         }
     }
 
@@ -425,6 +498,7 @@ impl<'a> Pass<'a> {
             fields: Vec::new(),
             classes: Vec::new(),
             all_containers: Vec::new(),
+            queries: Vec::new(),
         }
     }
 
@@ -1288,6 +1362,12 @@ impl<'a> Pass<'a> {
     }
 
     fn call(&mut self, call: &Expr, callee: &Expr, args: &[Expr]) -> Ty {
+        if let ExprKind::Name(name) = &callee.kind
+            && name == "others"
+            && self.lookup(name).is_none()
+        {
+            return self.others(call, args);
+        }
         let (name, name_span, receiver, method) = match &callee.kind {
             ExprKind::Name(name) => {
                 if self.lookup(name).is_some() {
@@ -1435,8 +1515,10 @@ impl<'a> Pass<'a> {
         // Would it fit with values instead of optionals? Then absence is the problem.
         for signature in &fitting {
             if let Some(result) = apply(signature, &arg_types, true) {
-                for (ty, span) in arg_types.iter().zip(&arg_spans) {
-                    if ty.is_optional() && !ty.is_lenient() {
+                for ((ty, span), param) in arg_types.iter().zip(&arg_spans).zip(&signature.params) {
+                    // Only the arguments whose parameter does not take an absent value.
+                    let mut variable = None;
+                    if ty.is_optional() && !ty.is_lenient() && !fits(ty, param, &mut variable) {
                         let text = self.text(*span);
                         self.error(
                             Diagnostic::error(
@@ -1969,5 +2051,25 @@ fn substitute(sig: &SigTy, variable: Option<&Ty>) -> Ty {
         SigTy::List(item) => Ty::List(Box::new(substitute(item, variable))),
         SigTy::Map(item) => Ty::Map(Box::new(substitute(item, variable))),
         SigTy::Optional(inner) => substitute(inner, variable).optional(),
+    }
+}
+
+/// Orders Kubernetes API versions: `v2` > `v1` > `v1beta2` > `v1beta1` > `v1alpha1`.
+fn version_rank(version: &str) -> (u32, u32, u32) {
+    let digits = |text: &str| -> (u32, usize) {
+        let end = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        (text[..end].parse().unwrap_or(0), end)
+    };
+    let rest = version.strip_prefix('v').unwrap_or(version);
+    let (major, end) = digits(rest);
+    let rest = &rest[end..];
+    if let Some(beta) = rest.strip_prefix("beta") {
+        (major, 1, digits(beta).0)
+    } else if let Some(alpha) = rest.strip_prefix("alpha") {
+        (major, 0, digits(alpha).0)
+    } else {
+        (major, 2, 0)
     }
 }

@@ -88,6 +88,7 @@ macro_rules! for_each_op {
             MakeMap { count: u32 } (2 * count as usize, 1) "pop `count` key/value pairs into a map";
             JoinLists { count: u8 } (count as usize, 1) "pop `count` lists (absent counts as empty) and push them joined, in order";
             ListPush {} (2, 1) "pop a value, then a list; push the list with the value added at its end";
+            Others { query: u16 } (0, 1) "push the resources of query `query` (a kind) in the evaluation set, except the one being evaluated";
             Concat { count: u16 } (count as usize, 1) "pop `count` values, print and join them into a string";
             Deny { site: u16, edits: u8 } (2 + 2 * edits as usize, 0) "pop the fix edits' (target, value) pairs, the message and the place: a finding of deny site `site`";
             Return {} (0, 0) "end of the function";

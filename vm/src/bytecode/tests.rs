@@ -10,6 +10,7 @@ fn every_op() -> Vec<Op> {
         Op::False {},
         Op::Const { index: u32::MAX },
         Op::Param { index: 7 },
+        Op::Others { query: 3 },
         Op::Load { local: 3 },
         Op::Store { local: u16::MAX },
         Op::Pop {},
@@ -101,6 +102,7 @@ fn context() -> Context<'static> {
         symbols: 3,
         params: 1,
         sites: 2,
+        queries: 1,
         builtins: &[1, 2],
         locals: 4,
         max_stack: 8,
@@ -162,6 +164,10 @@ fn bad_functions_are_rejected_with_a_reason() {
     rejects(
         &[Op::Param { index: 1 }, Op::Pop {}, Op::Return {}],
         "parameter 1 is out of range",
+    );
+    rejects(
+        &[Op::Others { query: 1 }, Op::Pop {}, Op::Return {}],
+        "query 1 is out of range",
     );
     rejects(
         &[Op::Load { local: 4 }, Op::Pop {}, Op::Return {}],

@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub params: usize,
     /// Deny sites (what a `Deny` refers to).
     pub sites: usize,
+    /// Cross-resource queries (what an `Others` refers to).
+    pub queries: usize,
     /// The arity of each builtin, by builtin id.
     pub builtins: &'a [u8],
     /// Slots for locals and iterators.
@@ -167,6 +169,7 @@ fn check_operands(offset: usize, op: &Op, context: &Context<'_>) -> Result<(), V
     match *op {
         Op::Const { index } => range("constant", index as usize, context.constants),
         Op::Param { index } => range("parameter", usize::from(index), context.params),
+        Op::Others { query } => range("query", usize::from(query), context.queries),
         Op::Load { local } | Op::Store { local } => range("local", usize::from(local), locals),
         Op::Field { symbol } => range("symbol", symbol as usize, context.symbols),
         Op::Call { builtin, argc } => {

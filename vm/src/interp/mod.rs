@@ -155,6 +155,8 @@ pub struct Program<'p> {
     /// Field names, by symbol.
     pub symbols: &'p [Box<str>],
     pub params: &'p [Constant],
+    /// The evaluation set, by query index: what `Others` reads.
+    pub inventory: &'p [Vec<&'p Node>],
 }
 
 /// A place in the document: the node, or for an absent value its nearest existing ancestor
@@ -232,6 +234,7 @@ pub fn run<'d>(
         locals: vec![Slot::Value(Value::ABSENT); usize::from(program.locals)],
         findings: Vec::new(),
         index: 0,
+        extra: 0,
     };
     for (local, value) in inputs {
         if let Some(slot) = machine.locals.get_mut(usize::from(*local)) {
@@ -248,7 +251,12 @@ pub fn run<'d>(
         let Some(op) = ops.get(machine.index) else {
             return Err(machine.error("unverified code: ran off the end"));
         };
-        match machine.step(*op)? {
+        let flow = machine.step(*op)?;
+        if machine.extra > 0 {
+            remaining = remaining.saturating_sub(machine.extra);
+            machine.extra = 0;
+        }
+        match flow {
             Flow::Next => machine.index += 1,
             Flow::Goto(target) => machine.index = target,
             Flow::Return => return Ok(machine.findings),
@@ -270,6 +278,8 @@ struct Machine<'p, 'd, 'h> {
     findings: Vec<Finding<'d>>,
     /// The instruction being executed (an index into the decoded code).
     index: usize,
+    /// Budget used by the last instruction beyond its own step (elements it produced).
+    extra: u64,
 }
 
 impl<'d> Machine<'_, 'd, '_> {
@@ -317,6 +327,24 @@ impl<'d> Machine<'_, 'd, '_> {
                     .get(usize::from(index))
                     .ok_or_else(|| self.error("unverified code: parameter out of range"))?;
                 self.stack.push(Value::Const(constant));
+            }
+            Op::Others { query } => {
+                let resources = program
+                    .inventory
+                    .get(usize::from(query))
+                    .map_or(&[][..], Vec::as_slice);
+                // The resource being evaluated is local 0; it is not one of the others.
+                let current = match self.locals.first() {
+                    Some(Slot::Value(Value::Doc(node))) => Some(*node),
+                    _ => None,
+                };
+                let others: Vec<Value<'d>> = resources
+                    .iter()
+                    .filter(|node| !current.is_some_and(|current| std::ptr::eq(current, **node)))
+                    .map(|node| Value::Doc(node))
+                    .collect();
+                self.extra = others.len() as u64;
+                self.stack.push(Value::List(Rc::new(others)));
             }
             Op::Load { local } => {
                 let value = match self.locals.get(usize::from(local)) {

@@ -112,6 +112,7 @@ fn prepared(bytes: &[u8], constants: usize) -> Code {
         symbols: symbols().len(),
         params: 0,
         sites: 1,
+        queries: 0,
         builtins: &[1, 1, 1, 1, 1, 1, 1, 2],
         locals: 0,
         max_stack: 8,
@@ -126,6 +127,7 @@ fn context<'a>(code_locals: u16, patterns: &'a [bool]) -> Context<'a> {
         symbols: symbols().len(),
         params: 0,
         sites: 1,
+        queries: 0,
         builtins: &[1],
         locals: code_locals,
         max_stack: 8,
@@ -141,6 +143,7 @@ fn a_finding_points_at_the_offending_field() {
     let constants = [Constant::Str(Box::from("container is privileged"))];
     let symbols = symbols();
     let program = Program {
+        inventory: &[],
         code: &code,
         locals: 3,
         constants: &constants,
@@ -178,6 +181,7 @@ fn an_absent_field_points_at_its_nearest_parent() {
     let constants = [Constant::Str(Box::from("m"))];
     let symbols = symbols();
     let program = Program {
+        inventory: &[],
         code: &code,
         locals: 1,
         constants: &constants,
@@ -197,6 +201,7 @@ fn the_budget_stops_an_endless_loop() {
     let code = prepared(&code, 0);
     let symbols = symbols();
     let program = Program {
+        inventory: &[],
         code: &code,
         locals: 0,
         constants: &[],
@@ -221,6 +226,7 @@ fn runtime_type_errors_are_errors_not_panics() {
     let constants = [Constant::Str(Box::from("a")), Constant::Int(1)];
     let symbols = symbols();
     let program = Program {
+        inventory: &[],
         code: &code,
         locals: 0,
         constants: &constants,
@@ -241,6 +247,7 @@ fn runtime_type_errors_are_errors_not_panics() {
     let code = prepared(&code, 3);
     let constants = [Constant::Null, Constant::Int(1), Constant::Int(0)];
     let program = Program {
+        inventory: &[],
         code: &code,
         locals: 0,
         constants: &constants,
@@ -264,6 +271,7 @@ fn runtime_type_errors_are_errors_not_panics() {
     ]);
     let code = prepared(&code, 0);
     let program = Program {
+        inventory: &[],
         code: &code,
         locals: 0,
         constants: &[],

@@ -15,6 +15,8 @@ fn sample() -> Pack {
         Op::Load { local: 0 },
         Op::Const { index: 0 },
         Op::Deny { site: 0, edits: 0 },
+        Op::Others { query: 0 },
+        Op::Pop {},
         Op::Return {},
     ]);
     Pack {
@@ -57,6 +59,10 @@ fn sample() -> Pack {
             kind: "Pod".to_string(),
             pod_path: Some(vec!["spec".to_string()]),
             policies: vec![0],
+        }],
+        queries: vec![Query {
+            group: "policy".to_string(),
+            kind: "PodDisruptionBudget".to_string(),
         }],
         sites: vec![DenySite {
             policy: 0,
@@ -174,6 +180,7 @@ fn bad_contents_are_rejected_with_a_reason() {
     rejected_pack(|p| p.policies[0].function = 7, "out of range");
     rejected_pack(|p| p.kinds[0].policies = vec![3], "names policy 3");
     rejected_pack(|p| p.sites[0].policy = 2, "names policy 2");
+    rejected_pack(|p| p.queries.clear(), "query 0 is out of range");
     rejected_pack(|p| p.constants[3] = Constant::Pattern(5), "pattern 5");
     rejected_pack(
         |p| p.policies[0].params.push(Constant::Null),
