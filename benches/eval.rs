@@ -1,0 +1,161 @@
+//! Evaluation against parsing, on seeded realistic manifests (`support/manifests.rs`) of 1k and
+//! 10k resources, with the whole bundled library (`policies/`):
+//!
+//! - `parse/N`: the YAML loader alone (spans on every node);
+//! - `evaluate/N`: every policy over every resource it matches, documents pre-parsed (the
+//!   throughput is resources per second);
+//! - `evaluate-pairs/N`: the same run counted per (resource, policy) pair that ran;
+//! - `check/N`: `pol check` end to end as a user runs it (process start, compiling the bundled
+//!   library, reading, parsing, evaluating, rendering JSON).
+//!
+//! `cargo bench --bench eval`. The goal to steer by: `evaluate` costs less than `parse`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "benchmark code: a failed expectation is a failed run"
+)]
+
+#[path = "support/manifests.rs"]
+mod manifests;
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use pol_compiler::codegen::PackBuilder;
+use pol_compiler::schema::Schemas;
+use pol_compiler::{parse, typeck};
+use pol_stdlib::host::StdHost;
+use pol_vm::document::{Limits, load};
+use pol_vm::eval::Evaluator;
+use pol_vm::pack::Pack;
+
+const SIZES: [usize; 2] = [1_000, 10_000];
+const SEED: u64 = 42;
+
+fn pol_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            pol_files(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "pol") {
+            out.push(path);
+        }
+    }
+}
+
+/// The bundled library, compiled.
+fn library() -> Pack {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schemas = Schemas::builtin("1.36").unwrap();
+    let mut builder = PackBuilder::new("bench", &schemas);
+    let mut files = Vec::new();
+    pol_files(&root.join("policies"), &mut files);
+    for path in files {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let parsed = parse(&source);
+        let checked = typeck::check(&source, &parsed.file, &schemas);
+        assert!(
+            !parsed.has_errors() && !checked.has_errors(),
+            "{} does not compile",
+            path.display()
+        );
+        builder.add_file(&path.display().to_string(), &parsed.file, &checked);
+    }
+    builder.finish().unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let pack = library();
+    let host = StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()).unwrap();
+    let evaluator = Evaluator::new(&pack, &host);
+    let work = std::env::temp_dir().join(format!("pol-bench-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    for n in SIZES {
+        let yaml = manifests::stream(n, SEED);
+        let mut loaded = load(yaml.as_bytes(), &Limits::default());
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
+        assert_eq!(loaded.documents.len(), n);
+        for document in &mut loaded.documents {
+            evaluator.intern(&mut document.root);
+        }
+        let inventory = evaluator.inventory(loaded.documents.iter().map(|d| &d.root));
+        // Untimed pass: how many (resource, policy) pairs run, and nothing fails.
+        let (mut pairs, mut findings) = (0u64, 0usize);
+        for document in &loaded.documents {
+            for outcome in evaluator
+                .evaluate_in(&document.root, &inventory, &|_| true)
+                .unwrap()
+            {
+                pairs += 1;
+                findings += outcome.result.expect("no evaluation error").len();
+            }
+        }
+        eprintln!(
+            "n={n}: {:.1} MB of YAML, {} policies, {pairs} resource-policy pairs, {findings} findings",
+            yaml.len() as f64 / 1e6,
+            pack.policies.len()
+        );
+
+        let mut group = c.benchmark_group("parse");
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(n.to_string(), |b| {
+            b.iter(|| black_box(load(yaml.as_bytes(), &Limits::default())));
+        });
+        group.finish();
+
+        let run_all = || {
+            for document in &loaded.documents {
+                black_box(
+                    evaluator
+                        .evaluate_in(&document.root, &inventory, &|_| true)
+                        .ok(),
+                );
+            }
+        };
+        let mut group = c.benchmark_group("evaluate");
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(n.to_string(), |b| b.iter(run_all));
+        group.finish();
+        let mut group = c.benchmark_group("evaluate-pairs");
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(pairs));
+        group.bench_function(n.to_string(), |b| b.iter(run_all));
+        group.finish();
+
+        let file = work.join(format!("n{n}.yaml"));
+        std::fs::write(&file, &yaml).unwrap();
+        let mut group = c.benchmark_group("check");
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(n.to_string(), |b| {
+            b.iter(|| {
+                let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+                    .args(["check", "--format", "json", "--fail-on", "never", "-o"])
+                    .arg(work.join("report.json"))
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                assert!(
+                    output.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            });
+        });
+        group.finish();
+    }
+    std::fs::remove_dir_all(&work).ok();
+}
+
+criterion_group!(eval, benches);
+criterion_main!(eval);
