@@ -3,6 +3,7 @@
 
 mod commands;
 mod compile;
+mod config;
 mod files;
 mod library;
 mod report;

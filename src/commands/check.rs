@@ -10,15 +10,17 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pol_stdlib::host::StdHost;
+use pol_stdlib::time::Time;
 use pol_vm::document::{Limits, Loaded, load};
 use pol_vm::eval::{Evaluator, Inventory, Unevaluable, resolve};
 use pol_vm::interp::{EvalError, Finding as VmFinding};
 use pol_vm::pack::{EditKind, Pack, PolicyMeta, Severity};
 
 use crate::compile::{self, FrameworkArgs, SchemaArgs};
+use crate::config::{Applied, Config, inline_problem, policy_names, wildcard};
 use crate::files::{self, Input};
 use crate::report::findings::{
-    Edit, FileReport, Finding, Format, InputError, Report, Resource, render,
+    Edit, Exempted, FileReport, Finding, Format, InputError, Report, Resource, render,
 };
 use crate::{Outcome, report};
 
@@ -51,17 +53,79 @@ pub struct Args {
     /// Skip policies whose id, family, category or a control matches. Repeatable.
     #[arg(long, value_name = "PATTERN")]
     ignore: Vec<String>,
+    /// The configuration file (default: `pol.yaml` in the working directory, if there is one).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore `pol.yaml`.
+    #[arg(long)]
+    no_config: bool,
+    /// List the findings that exemptions cover (they are always counted).
+    #[arg(long)]
+    show_exempted: bool,
     #[command(flatten)]
     schema: SchemaArgs,
     #[command(flatten)]
     frameworks: FrameworkArgs,
 }
 
+/// The evaluation time: now, or `POL_NOW` (RFC 3339) so runs can be reproduced.
+pub fn evaluation_time() -> Result<Time, String> {
+    match std::env::var("POL_NOW") {
+        Ok(text) => Time::parse(&text)
+            .map_err(|error| format!("`POL_NOW={text}` is not an RFC 3339 time: {error}")),
+        Err(_) => Ok(pol_stdlib::host::now()),
+    }
+}
+
+/// Reads the configuration the arguments name, or `pol.yaml` here; prints its problems.
+fn load_config(args: &Args) -> Result<Option<Config>, ()> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(path) => path.clone(),
+        None => {
+            let default = PathBuf::from("pol.yaml");
+            if !default.is_file() {
+                return Ok(None);
+            }
+            default
+        }
+    };
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        report::error(&format!("cannot read `{name}`: {error}"));
+    })?;
+    Config::parse(&name, &text).map(Some).map_err(|problems| {
+        report::diagnostics(&name, &text, &problems);
+    })
+}
+
 pub fn run(args: &Args) -> Outcome {
-    let Some(pack) = load_pack(args) else {
+    let Ok(config) = load_config(args) else {
         return Outcome::Errors;
     };
-    let host = match StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()) {
+    let Some(mut pack) = load_pack(args) else {
+        return Outcome::Errors;
+    };
+    let now = match evaluation_time() {
+        Ok(now) => now,
+        Err(message) => {
+            report::error(&message);
+            return Outcome::Errors;
+        }
+    };
+    let applied = match &config {
+        None => Applied::none(&pack),
+        Some(config) => match config.apply(&mut pack, now) {
+            Ok(applied) => applied,
+            Err(problems) => {
+                report::diagnostics(config.file(), config.text(), &problems);
+                return Outcome::Errors;
+            }
+        },
+    };
+    let host = match StdHost::new(&pack.builtins, &pack.patterns, now) {
         Ok(host) => host,
         Err(message) => {
             report::error(&format!("the pack cannot run: {message}"));
@@ -69,21 +133,25 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let evaluator = Evaluator::new(&pack, &host);
+    // `--select` picks among all policies (naming one runs it even when the configuration or
+    // the policy disables it); otherwise the configuration decides.
     let wanted: Vec<bool> = pack
         .policies
         .iter()
-        .map(|policy| {
-            let family = family_of(&policy.file);
-            let names: Vec<&str> = [policy.id.as_str(), family, policy.category.as_str()]
-                .into_iter()
-                .chain(policy.controls.iter().map(String::as_str))
-                .collect();
+        .zip(&applied.enabled)
+        .map(|(policy, enabled)| {
+            let names = policy_names(policy);
             let hit = |patterns: &[String]| {
                 patterns
                     .iter()
                     .any(|pattern| names.iter().any(|name| wildcard(pattern, name)))
             };
-            (args.select.is_empty() || hit(&args.select)) && !hit(&args.ignore)
+            let selected = if args.select.is_empty() {
+                *enabled
+            } else {
+                hit(&args.select)
+            };
+            selected && !hit(&args.ignore)
         })
         .collect();
     let (inputs, walk_errors) = files::collect(&args.paths, &["yaml", "yml", "json"]);
@@ -101,8 +169,10 @@ pub fn run(args: &Args) -> Outcome {
         report::error("no manifests found (`.yaml`, `.yml`, `.json`)");
         return Outcome::Errors;
     }
-    report.files = check_files(&inputs, &evaluator, &wanted);
+    report.files = check_files(&inputs, &evaluator, &wanted, &applied);
     report.policies = pack.policies.clone();
+    report.warnings = applied.expired.clone();
+    report.show_exempted = args.show_exempted;
     let rendered = render(&report, args.format);
     let written = match &args.output {
         Some(path) => std::fs::write(path, rendered.as_bytes())
@@ -169,33 +239,6 @@ fn load_pack(args: &Args) -> Option<Pack> {
     compiled.pack
 }
 
-/// The directory a policy file is in: its family.
-fn family_of(file: &str) -> &str {
-    let parent = file.rsplit_once('/').map_or("", |(dir, _)| dir);
-    parent.rsplit_once('/').map_or(parent, |(_, last)| last)
-}
-
-/// Whether `text` matches `pattern`, where `*` matches any run of characters.
-pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let [first, middle @ .., last] = parts.as_slice() else {
-        return pattern == text;
-    };
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
-}
-
 /// Runs `work` on every item on every core; results come back in item order.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
@@ -234,7 +277,12 @@ struct LoadedFile {
 /// Checks every input on every core: first every file is read and parsed, then the
 /// evaluation set (for cross-resource policies) is gathered from all of them, then every
 /// resource is evaluated. Reports come back in input order.
-fn check_files(inputs: &[Input], evaluator: &Evaluator<'_>, wanted: &[bool]) -> Vec<FileReport> {
+fn check_files(
+    inputs: &[Input],
+    evaluator: &Evaluator<'_>,
+    wanted: &[bool],
+    applied: &Applied,
+) -> Vec<FileReport> {
     let mut files = parallel_map(inputs, |input| load_file(input, evaluator));
     let inventory = evaluator.inventory(
         files
@@ -248,6 +296,7 @@ fn check_files(inputs: &[Input], evaluator: &Evaluator<'_>, wanted: &[bool]) -> 
             evaluator,
             &inventory,
             wanted,
+            applied,
         )
     });
     drop(inventory);
@@ -260,6 +309,7 @@ fn check_files(inputs: &[Input], evaluator: &Evaluator<'_>, wanted: &[bool]) -> 
             report.findings.extend(evaluated.findings);
             report.errors.extend(evaluated.errors);
             report.evaluated.extend(evaluated.evaluated);
+            report.exempted.extend(evaluated.exempted);
             report
         })
         .collect()
@@ -315,6 +365,7 @@ fn evaluate_file<'d>(
     evaluator: &Evaluator<'_>,
     inventory: &'d Inventory<'d>,
     wanted: &[bool],
+    applied: &Applied,
 ) -> FileReport {
     let mut report = FileReport::default();
     let name = name.to_string();
@@ -338,6 +389,17 @@ fn evaluate_file<'d>(
         };
         report.resources += 1;
         let resource = Resource::of(root);
+        if applied.inline_exemptions
+            && let Some((line, column, message)) = inline_problem(root)
+        {
+            report.errors.push(InputError {
+                file: name.clone(),
+                line,
+                column,
+                message,
+                policy: None,
+            });
+        }
         for outcome in outcomes {
             let Some(policy) = pack.policies.get(outcome.policy as usize) else {
                 continue;
@@ -345,10 +407,25 @@ fn evaluate_file<'d>(
             report.evaluated.insert(policy.id.clone());
             match outcome.result {
                 Ok(findings) => {
+                    let index = outcome.policy as usize;
+                    let exemption = if findings.is_empty() {
+                        None
+                    } else {
+                        applied.exemption(index, &policy.id, root)
+                    };
                     for finding in findings {
-                        report
-                            .findings
-                            .push(convert(pack, &name, root, &resource, &finding));
+                        let mut finding = convert(pack, &name, root, &resource, &finding);
+                        if let Some(mode) = applied.modes.get(index) {
+                            finding.mode = mode.as_str();
+                        }
+                        match &exemption {
+                            None => report.findings.push(finding),
+                            Some((reason, by)) => report.exempted.push(Exempted {
+                                finding,
+                                reason: reason.clone(),
+                                by: by.clone(),
+                            }),
+                        }
                     }
                 }
                 Err(error) => {
@@ -443,5 +520,6 @@ pub(crate) fn convert(
         controls: policy.map_or(Vec::new(), |policy| policy.controls.clone()),
         remediation: policy.map_or(String::new(), |policy| policy.remediation.clone()),
         fix: (!edits.is_empty()).then_some(edits),
+        mode: "enforce",
     }
 }

@@ -26,11 +26,19 @@ pub struct Report {
     pub errors: Vec<InputError>,
     /// The policies of the pack (for SARIF rules).
     pub policies: Vec<PolicyMeta>,
+    /// Things the user should know that are not errors (expired exemptions).
+    pub warnings: Vec<String>,
+    /// Whether exempted findings are listed (they are always counted).
+    pub show_exempted: bool,
 }
 
 impl Report {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.files.iter().flat_map(|file| &file.findings)
+    }
+
+    pub fn exempted_count(&self) -> usize {
+        self.files.iter().map(|file| file.exempted.len()).sum()
     }
 
     fn all_errors(&self) -> impl Iterator<Item = &InputError> {
@@ -51,6 +59,7 @@ pub struct FileReport {
     pub errors: Vec<InputError>,
     /// Ids of the policies that ran on at least one resource of the file.
     pub evaluated: BTreeSet<String>,
+    pub exempted: Vec<Exempted>,
 }
 
 /// The resource a finding is about.
@@ -114,6 +123,17 @@ pub struct Finding {
     pub controls: Vec<String>,
     pub remediation: String,
     pub fix: Option<Vec<Edit>>,
+    /// How the policy is enforced at admission: `enforce`, `warn` or `audit`.
+    pub mode: &'static str,
+}
+
+/// A finding an exemption covers: counted, listed on request, never failing the check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exempted {
+    pub finding: Finding,
+    pub reason: String,
+    /// Where the exemption is written (`pol.yaml:12`, or the annotation).
+    pub by: String,
 }
 
 /// A manifest that could not be read or evaluated.
@@ -210,9 +230,31 @@ fn text(report: &Report) -> String {
             out.push('\n');
         }
     }
+    if report.show_exempted {
+        for exempted in report.files.iter().flat_map(|file| &file.exempted) {
+            let finding = &exempted.finding;
+            let _ = writeln!(
+                out,
+                "exempted[{}]: {}\n  --> {}:{}:{}\n  = resource: {} {}\n  = exempted by {}: {}\n",
+                finding.policy,
+                finding.message,
+                finding.file,
+                finding.line,
+                finding.column,
+                finding.resource.kind,
+                finding.resource.display_name(),
+                exempted.by,
+                exempted.reason
+            );
+        }
+    }
     for error in report.all_errors() {
         let _ = writeln!(out, "error: {}: {}", error.place(), error.message);
     }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    let exempted = report.exempted_count();
     let findings = report.findings().count();
     let resources: usize = report.files.iter().map(|file| file.resources).sum();
     let mut counts = Vec::new();
@@ -244,6 +286,18 @@ fn text(report: &Report) -> String {
             format!("; {errors} error{}", plural(errors))
         }
     );
+    if exempted > 0 {
+        let _ = writeln!(
+            out,
+            "{exempted} finding{} exempted{}",
+            plural(exempted),
+            if report.show_exempted {
+                ""
+            } else {
+                " (list them with --show-exempted)"
+            }
+        );
+    }
     out
 }
 
@@ -273,6 +327,7 @@ fn finding_json(finding: &Finding) -> Value {
         },
         "controls": finding.controls,
         "remediation": finding.remediation,
+        "mode": finding.mode,
     });
     if let (Some(edits), Some(object)) = (&finding.fix, value.as_object_mut()) {
         let edits: Vec<Value> = edits
@@ -312,18 +367,40 @@ fn json_report(report: &Report) -> String {
             .count();
         by_severity.insert(severity.as_str().to_string(), json!(count));
     }
-    let value = json!({
+    let mut value = json!({
         "version": 1,
         "findings": findings,
         "errors": errors,
+        "warnings": report.warnings,
         "summary": {
             "files": report.files.len(),
             "resources": report.files.iter().map(|file| file.resources).sum::<usize>(),
             "findings": report.findings().count(),
+            "exempted": report.exempted_count(),
             "errors": report.all_errors().count(),
             "bySeverity": by_severity,
         },
     });
+    if report.show_exempted
+        && let Some(object) = value.as_object_mut()
+    {
+        let exempted: Vec<Value> = report
+            .files
+            .iter()
+            .flat_map(|file| &file.exempted)
+            .map(|exempted| {
+                let mut entry = finding_json(&exempted.finding);
+                if let Some(fields) = entry.as_object_mut() {
+                    fields.insert(
+                        "exemption".to_string(),
+                        json!({"reason": exempted.reason, "by": exempted.by}),
+                    );
+                }
+                entry
+            })
+            .collect();
+        object.insert("exempted".to_string(), Value::Array(exempted));
+    }
     let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();
     out.push('\n');
     out

@@ -116,8 +116,13 @@ pub struct PolicyMeta {
     /// The `.pol` file it came from, and the span of the policy in it.
     pub file: String,
     pub span: (u32, u32),
+    /// Whether it runs unless configuration enables it (`enabled false` in the source).
+    pub enabled: bool,
     /// Parameter names, in the order `Param` indexes them.
     pub param_names: Vec<String>,
+    /// Parameter types as written (`list<string>`), parallel to the names: configuration
+    /// values are checked against them.
+    pub param_types: Vec<String>,
     /// Parameter values (defaults, or set by configuration), parallel to the names.
     pub params: Vec<Constant>,
     /// Its function.
@@ -275,7 +280,9 @@ impl Pack {
             w.str(&policy.file);
             w.u32(policy.span.0);
             w.u32(policy.span.1);
+            w.u8(u8::from(policy.enabled));
             w.list(&policy.param_names, |w, name| w.str(name));
+            w.list(&policy.param_types, |w, name| w.str(name));
             w.list(&policy.params, Writer::constant);
             w.u32(policy.function);
         });
@@ -434,6 +441,7 @@ impl Pack {
             )?;
             if policy.params.len() > usize::from(u16::MAX)
                 || policy.params.len() != policy.param_names.len()
+                || policy.params.len() != policy.param_types.len()
             {
                 return Err(error(format!(
                     "policy `{}` has {} parameter names and {} values",
@@ -714,7 +722,13 @@ impl<'a> Reader<'a> {
             tags: self.strings("tags")?,
             file: self.str("a file name")?,
             span: (self.u32("a span")?, self.u32("a span")?),
+            enabled: match self.u8("an enabled flag")? {
+                0 => false,
+                1 => true,
+                other => return Err(self.fail(format!("bad enabled flag {other}"))),
+            },
             param_names: self.strings("parameter names")?,
+            param_types: self.strings("parameter types")?,
             params: self.list("parameters", |r| r.constant(0))?,
             function: self.u32("a function index")?,
         })

@@ -113,6 +113,29 @@ impl TypeExpr {
     }
 }
 
+/// The type as `pol fmt` writes it: `list<string>`, `int?`.
+impl std::fmt::Display for TypeExpr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            TypeKind::Named { name, args } => {
+                f.write_str(&name.text)?;
+                if !args.is_empty() {
+                    f.write_str("<")?;
+                    for (index, arg) in args.iter().enumerate() {
+                        if index > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{arg}")?;
+                    }
+                    f.write_str(">")?;
+                }
+                Ok(())
+            }
+            TypeKind::Optional(inner) => write!(f, "{inner}?"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
     Named { name: Name, args: Vec<TypeExpr> },

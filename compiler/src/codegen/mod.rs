@@ -80,14 +80,13 @@ impl PackBuilder {
             let lowering = Lowering::new(self, checked, index);
             let (params, function_body) = lowering.policy(policy);
             self.pack.functions.push(function_body);
-            let meta = metadata(name, policy, params, function);
-            let enabled = policy.items.iter().all(|item| {
+            let mut meta = metadata(name, policy, params, function);
+            meta.enabled = policy.items.iter().all(|item| {
                 !matches!(item, PolicyItem::Meta(Meta { key, value: MetaValue::Bool(false, _), .. }) if key.text == "enabled")
             });
             self.pack.policies.push(meta);
-            if !enabled {
-                continue;
-            }
+            // Disabled policies are dispatched too: configuration may enable them; the
+            // evaluator's caller decides what runs.
             for (api_version, kind) in &info.kinds {
                 let entry = self
                     .kinds
@@ -229,7 +228,16 @@ fn metadata(
         tags: Vec::new(),
         file: file.to_string(),
         span: (policy.span.start, policy.span.end),
+        enabled: true,
         param_names: Vec::new(),
+        param_types: policy
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                PolicyItem::Param(param) => Some(param.ty.to_string()),
+                _ => None,
+            })
+            .collect(),
         params: Vec::new(),
         function,
     };

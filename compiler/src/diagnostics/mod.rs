@@ -163,6 +163,8 @@ pub enum Code {
     InvalidLiteral,
     /// A control string that no framework defines.
     UnknownControl,
+    /// A problem in a configuration file (`pol.yaml`).
+    Config,
 }
 
 impl Code {
@@ -207,6 +209,7 @@ impl Code {
             Code::InvalidPattern => "E0416",
             Code::InvalidLiteral => "E0417",
             Code::UnknownControl => "E0418",
+            Code::Config => "E0501",
         }
     }
 }

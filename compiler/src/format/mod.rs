@@ -323,25 +323,7 @@ impl<'a> Printer<'a> {
     }
 
     fn type_expr(&mut self, ty: &TypeExpr) {
-        match &ty.kind {
-            TypeKind::Named { name, args } => {
-                self.write(&name.text);
-                if !args.is_empty() {
-                    self.write("<");
-                    for (index, arg) in args.iter().enumerate() {
-                        if index > 0 {
-                            self.write(", ");
-                        }
-                        self.type_expr(arg);
-                    }
-                    self.write(">");
-                }
-            }
-            TypeKind::Optional(inner) => {
-                self.type_expr(inner);
-                self.write("?");
-            }
-        }
+        self.write(&ty.to_string());
     }
 
     fn matcher(&mut self, matcher: &Match) {

@@ -1,0 +1,180 @@
+//! Configuration (`pol.yaml`) end to end: what a team's file changes, and every kind of
+//! mistake reported at its line with "did you mean".
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The evaluation time of every run: exemptions expire against it.
+const NOW: &str = "2026-11-28T12:00:00Z";
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .env("NO_COLOR", "1")
+        .env("POL_NOW", NOW)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_team_configuration_changes_what_runs_and_how() {
+    let debug = "examples/manifests/debug-pod.yaml";
+    let plain = json(&pol(&["check", "--no-config", "--format", "json", debug]));
+    let output = pol(&[
+        "check",
+        "--config",
+        "tests/config/team.yaml",
+        "--format",
+        "json",
+        "--show-exempted",
+        debug,
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report = json(&output);
+    let policies = |report: &serde_json::Value, list: &str| -> Vec<String> {
+        report[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| finding["policy"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = policies(&plain, "findings");
+    let after = policies(&report, "findings");
+    // Disabled: gone.
+    assert!(before.contains(&"pss-volume-types".to_string()));
+    assert!(!after.contains(&"pss-volume-types".to_string()));
+    // Exempted: moved to the exempted list with the reason and where it is written.
+    assert!(!after.contains(&"pss-capabilities-baseline".to_string()));
+    assert_eq!(report["summary"]["exempted"], 2);
+    assert_eq!(
+        report["exempted"][0]["exemption"]["by"],
+        "tests/config/team.yaml:13"
+    );
+    // The expired exemption no longer applies, and says so.
+    assert!(after.contains(&"pss-privileged".to_string()));
+    assert_eq!(
+        report["warnings"][0],
+        "the exemption at tests/config/team.yaml:18 expired on 2026-01-31 and no longer applies"
+    );
+    // Severity override and enforcement modes.
+    for finding in report["findings"].as_array().unwrap() {
+        let policy = finding["policy"].as_str().unwrap();
+        if policy == "pss-run-as-non-root" {
+            assert_eq!(finding["severity"], "low");
+        }
+        let mode = if policy.starts_with("pss-seccomp-") {
+            "warn"
+        } else {
+            "enforce"
+        };
+        assert_eq!(finding["mode"], mode, "{policy}");
+    }
+}
+
+#[test]
+fn a_parameter_from_the_configuration_reaches_the_policy() {
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: nginx\n      ports:\n        - containerPort: 8080\n          hostPort: 8080\n";
+    let dir = std::env::temp_dir().join(format!("pol-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pod.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let file = file.to_str().unwrap();
+    let select = ["--select", "pss-host-ports", "--format", "json"];
+    let without = json(&pol(
+        &[&["check", "--no-config"], &select[..], &[file]].concat()
+    ));
+    assert_eq!(without["summary"]["findings"], 1);
+    let with = pol(&[
+        &["check", "--config", "tests/config/team.yaml"],
+        &select[..],
+        &[file],
+    ]
+    .concat());
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with.stdout));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn mistakes_in_the_structure_are_errors_at_their_place() {
+    let output = pol(&[
+        "check",
+        "--config",
+        "tests/config/unknown-keys.yaml",
+        "examples/manifests",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "nothing is checked");
+    insta::assert_snapshot!(text(&output.stderr));
+}
+
+#[test]
+fn unknown_policies_parameters_and_controls_are_errors_with_suggestions() {
+    let output = pol(&[
+        "check",
+        "--config",
+        "tests/config/unknown-names.yaml",
+        "examples/manifests",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(text(&output.stderr));
+}
+
+#[test]
+fn inline_exemptions_need_a_reason_and_can_be_forbidden() {
+    let args = ["check", "--select", "pss-host-*", "--format", "json"];
+    let output = pol(&[&args[..], &["--no-config", "tests/config/annotated.yaml"]].concat());
+    // The annotation without a reason is an error, and does not exempt.
+    assert_eq!(output.status.code(), Some(2));
+    let report = json(&output);
+    assert_eq!(report["summary"]["exempted"], 2);
+    assert_eq!(report["summary"]["findings"], 2);
+    assert_eq!(report["errors"][0]["line"], 21);
+    // Forbidden by the configuration: every finding stands, the annotation is ignored.
+    let output = pol(&[
+        &args[..],
+        &[
+            "--config",
+            "tests/config/no-inline.yaml",
+            "tests/config/annotated.yaml",
+        ],
+    ]
+    .concat());
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    assert_eq!(report["summary"]["exempted"], 0);
+    assert_eq!(report["summary"]["findings"], 4);
+}
+
+#[test]
+fn pol_yaml_in_the_working_directory_is_found() {
+    let dir = std::env::temp_dir().join(format!("pol-config-cwd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pol.yaml"), "disable: [\"*\"]\n").unwrap();
+    let manifests = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/manifests");
+    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(["check", "--format", "json"])
+        .arg(&manifests)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(json(&output)["summary"]["findings"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
