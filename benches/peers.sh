@@ -12,7 +12,7 @@ SHARED=${SHARED:-../shared}
 WORK=${PEERS_WORK:-/tmp/pol-peers}
 SIZES=${*:-1000}
 mkdir -p "$WORK"
-rsync -a --exclude target --exclude corpus "$SHARED/peers/" "$WORK/"
+(cd "$SHARED/peers" && tar cf - --exclude=./regorus-bench/target --exclude=./corpus --exclude=./results .) | (cd "$WORK" && tar xf -)
 python3 -c 'import yaml' 2>/dev/null || { echo "needs PyYAML: pip install pyyaml" >&2; exit 2; }
 (cd "$WORK/regorus-bench" && cargo build --release --quiet)
 cargo build --release --quiet --bench peers

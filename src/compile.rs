@@ -96,6 +96,8 @@ pub struct Compiled {
     pub warnings: usize,
     /// The pack, when there were no errors.
     pub pack: Option<Pack>,
+    /// The text of each policy file, by name (to show positions in policies).
+    pub sources: std::collections::BTreeMap<String, String>,
 }
 
 impl Compiled {
@@ -199,6 +201,7 @@ pub fn compile_sources(
         .filter(|source| source.name.ends_with(".pol"))
     {
         let name = &source.name;
+        compiled.sources.insert(name.clone(), source.text.clone());
         let parsed = parse(&source.text);
         let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.clone();
         if !parsed.has_errors() {

@@ -260,3 +260,20 @@ fn cross_resource_policies_see_every_scanned_file() {
     let both = pol(&[&policies[..], &["tests/manifests/cross"]].concat());
     assert_eq!(both.status.code(), Some(0), "{}", text(&both.stdout));
 }
+
+#[test]
+fn an_evaluation_error_names_the_resource_the_value_and_the_policy() {
+    let output = pol(&[
+        "check",
+        "--policies",
+        "tests/eval-error/mem.pol",
+        "tests/eval-error/pod.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("error: tests/eval-error/pod.yaml:1:1: Pod p: comparing quantities: invalid quantity `12 gigs`")
+            && stdout.contains("(policy `memory-limit` at tests/eval-error/mem.pol:7:10)"),
+        "{stdout}"
+    );
+}

@@ -203,7 +203,11 @@ fn container(rng: &mut Rng, name: &str, indent: &str, bad: bool, probes: bool, o
     let _ = writeln!(
         out,
         "{indent}  - name: {name}\n{indent}    image: {image}\n{indent}    imagePullPolicy: {}",
-        if rng.chance(50) { "IfNotPresent" } else { "Always" }
+        if rng.chance(50) {
+            "IfNotPresent"
+        } else {
+            "Always"
+        }
     );
     if rng.chance(60) {
         let _ = writeln!(
@@ -341,7 +345,11 @@ fn rbac(rng: &mut Rng, name: &str, namespace: &str, out: &mut String) {
             );
         }
         2 => {
-            let role = if rng.chance(10) { "cluster-admin" } else { name };
+            let role = if rng.chance(10) {
+                "cluster-admin"
+            } else {
+                name
+            };
             let _ = writeln!(
                 out,
                 "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: {name}\n  namespace: {namespace}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {role}\nsubjects:\n  - kind: ServiceAccount\n    name: {name}\n    namespace: {namespace}"

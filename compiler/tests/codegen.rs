@@ -192,3 +192,31 @@ fn a_quadratic_scan_of_the_evaluation_set_exhausts_the_budget() {
         &results[..3]
     );
 }
+
+#[test]
+fn all_containers_joins_the_three_lists_and_rejects_a_malformed_one() {
+    let pack = pack_of_source(
+        r#"policy named-app {
+  title "A container is called app"
+  severity low
+  match workload
+  for c in pod.allContainers {
+    deny c.name == "app" message "found app"
+  }
+}
+"#,
+    );
+    let pod =
+        |spec: &str| format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n{spec}");
+    let all = pod(
+        "  initContainers: [{name: app}]\n  containers: [{name: app}, {name: b}]\n  ephemeralContainers: [{name: app}]\n",
+    );
+    assert_eq!(run_over(&pack, &all, 9), vec![Ok(3)]);
+    let none = pod("  containers: null\n");
+    assert_eq!(run_over(&pack, &none, 9), vec![Ok(0)]);
+    // A map where a list belongs is an evaluation error, never a silent pass.
+    let malformed = pod("  containers: {name: app}\n");
+    assert!(
+        matches!(&run_over(&pack, &malformed, 9)[0], Err(message) if message.contains("only lists"))
+    );
+}

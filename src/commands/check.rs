@@ -4,6 +4,7 @@
 //! library. Input files are read, parsed and evaluated in parallel, one file at a time per
 //! worker; the report is in input order whatever the scheduling.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -105,7 +106,7 @@ pub fn run(args: &Args) -> Outcome {
     let Ok(config) = load_config(args) else {
         return Outcome::Errors;
     };
-    let Some(mut pack) = load_pack(args) else {
+    let Some((mut pack, sources)) = load_pack(args) else {
         return Outcome::Errors;
     };
     let now = match evaluation_time() {
@@ -169,7 +170,7 @@ pub fn run(args: &Args) -> Outcome {
         report::error("no manifests found (`.yaml`, `.yml`, `.json`)");
         return Outcome::Errors;
     }
-    report.files = check_files(&inputs, &evaluator, &wanted, &applied);
+    report.files = check_files(&inputs, &evaluator, &wanted, &applied, &sources);
     report.policies = pack.policies.clone();
     report.warnings = applied.expired.clone();
     report.show_exempted = args.show_exempted;
@@ -204,7 +205,10 @@ pub fn run(args: &Args) -> Outcome {
     }
 }
 
-fn load_pack(args: &Args) -> Option<Pack> {
+/// Policy sources by file name, when the pack was compiled here.
+pub(crate) type Sources = BTreeMap<String, String>;
+
+fn load_pack(args: &Args) -> Option<(Pack, Sources)> {
     if let Some(path) = &args.pack {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
@@ -214,7 +218,7 @@ fn load_pack(args: &Args) -> Option<Pack> {
             }
         };
         return match Pack::read(&bytes) {
-            Ok(pack) => Some(pack),
+            Ok(pack) => Some((pack, Sources::new())),
             Err(error) => {
                 report::error(&format!(
                     "`{}` is not a usable pack: {error}",
@@ -236,7 +240,7 @@ fn load_pack(args: &Args) -> Option<Pack> {
     } else {
         compile::policies(&args.policies, &schemas, &frameworks)
     };
-    compiled.pack
+    compiled.pack.map(|pack| (pack, compiled.sources))
 }
 
 /// Runs `work` on every item on every core; results come back in item order.
@@ -282,6 +286,7 @@ fn check_files(
     evaluator: &Evaluator<'_>,
     wanted: &[bool],
     applied: &Applied,
+    sources: &Sources,
 ) -> Vec<FileReport> {
     let mut files = parallel_map(inputs, |input| load_file(input, evaluator));
     let inventory = evaluator.inventory(
@@ -297,6 +302,7 @@ fn check_files(
             &inventory,
             wanted,
             applied,
+            sources,
         )
     });
     drop(inventory);
@@ -366,6 +372,7 @@ fn evaluate_file<'d>(
     inventory: &'d Inventory<'d>,
     wanted: &[bool],
     applied: &Applied,
+    sources: &Sources,
 ) -> FileReport {
     let mut report = FileReport::default();
     let name = name.to_string();
@@ -433,7 +440,7 @@ fn evaluate_file<'d>(
                         file: name.clone(),
                         line: root.location.start.line,
                         column: root.location.start.column,
-                        message: evaluation_error(pack, policy, &resource, &error),
+                        message: evaluation_error(pack, policy, &resource, &error, sources),
                         policy: Some(policy.id.clone()),
                     });
                 }
@@ -449,16 +456,27 @@ pub(crate) fn evaluation_error(
     policy: &PolicyMeta,
     resource: &Resource,
     error: &EvalError,
+    sources: &Sources,
 ) -> String {
     let span = pack
         .functions
         .get(policy.function as usize)
         .and_then(|function| function.span_at(error.pc));
     let at = span.map_or(String::new(), |(start, _)| {
-        format!(
-            " (policy `{}`, byte {start} of `{}`)",
-            policy.id, policy.file
-        )
+        match sources.get(&policy.file) {
+            Some(text) => {
+                let (line, column) =
+                    pol_compiler::span::LineIndex::new(text).line_column(text, start);
+                format!(
+                    " (policy `{}` at {}:{line}:{column})",
+                    policy.id, policy.file
+                )
+            }
+            None => format!(
+                " (policy `{}`, byte {start} of `{}`)",
+                policy.id, policy.file
+            ),
+        }
     });
     format!(
         "{} {}: {}{at}",

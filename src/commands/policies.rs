@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
+use crate::config::wildcard;
 use crate::library::{self, Entry};
 use crate::{Outcome, report};
 
@@ -39,14 +40,14 @@ enum Action {
 
 #[derive(Debug, Default, clap::Args)]
 struct Filter {
-    /// Only this family (directory), e.g. `pod-security`.
+    /// Only this family (directory), e.g. `pod-security` (`*` is a wildcard).
     #[arg(long)]
     family: Option<String>,
     /// Only policies at or above this severity (info, low, medium, high, critical).
     #[arg(long)]
     severity: Option<String>,
     /// Only policies mapped to a control, or to any control starting with this text
-    /// (`PSS-restricted`, `CIS-K8S-1.12:5.2`, `MITRE:`).
+    /// (`PSS-restricted`, `CIS-K8S-1.12:5.2`, `MITRE:`), or matching a glob (`CIS-*:5.2.*`).
     #[arg(long)]
     control: Option<String>,
     /// Only policies whose id matches this text.
@@ -109,7 +110,7 @@ fn list(entries: &[Entry], filter: &Filter, format: Format) -> Outcome {
             filter
                 .family
                 .as_ref()
-                .is_none_or(|family| entry.family == *family)
+                .is_none_or(|family| wildcard(family, &entry.family))
         })
         .filter(|entry| {
             filter
@@ -122,7 +123,7 @@ fn list(entries: &[Entry], filter: &Filter, format: Format) -> Outcome {
                 entry
                     .controls
                     .iter()
-                    .any(|known| known.starts_with(control.as_str()))
+                    .any(|known| known.starts_with(control.as_str()) || wildcard(control, known))
             })
         })
         .filter(|entry| {

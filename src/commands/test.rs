@@ -15,7 +15,7 @@ use pol_vm::document::{Document, Limits, document_lines, load};
 use pol_vm::eval::{Evaluator, Unevaluable};
 use pol_vm::pack::Pack;
 
-use crate::commands::check::{convert, evaluation_error};
+use crate::commands::check::{Sources, convert, evaluation_error};
 use crate::compile::{self, FrameworkArgs, SchemaArgs};
 use crate::library::{LibraryFile, files_at};
 use crate::report::findings::Resource;
@@ -120,7 +120,10 @@ pub fn run(args: &Args) -> Outcome {
         test_file(
             &test_name,
             &text,
-            &evaluator,
+            &Runner {
+                evaluator: &evaluator,
+                sources: &compiled.sources,
+            },
             &policies,
             args.quiet,
             &mut totals,
@@ -173,15 +176,22 @@ fn test_file_name(policy_file: &str) -> String {
     )
 }
 
+/// What runs cases: the evaluator, and the policy sources for positions in errors.
+struct Runner<'a> {
+    evaluator: &'a Evaluator<'a>,
+    sources: &'a Sources,
+}
+
 fn test_file(
     name: &str,
     text: &str,
-    evaluator: &Evaluator<'_>,
+    runner: &Runner<'_>,
     policies: &[u32],
     quiet: bool,
     totals: &mut Totals,
     out: &mut String,
 ) {
+    let evaluator = runner.evaluator;
     let pack = evaluator.pack();
     let ids: Vec<&str> = policies
         .iter()
@@ -204,7 +214,7 @@ fn test_file(
         ids.iter().map(|id| (*id, (false, false))).collect();
     for case in &cases {
         totals.cases += 1;
-        let verdict = run_case(case, &loaded, evaluator, policies, name);
+        let verdict = run_case(case, &loaded, runner, policies, name);
         for id in &ids {
             let fired = verdict.actual.iter().any(|(policy, ..)| policy == id);
             if let Some(entry) = reported.get_mut(id) {
@@ -334,10 +344,11 @@ fn comment_marker(line: &str, marker: &str) -> Option<usize> {
 fn run_case(
     case: &Case,
     loaded: &pol_vm::document::Loaded,
-    evaluator: &Evaluator<'_>,
+    runner: &Runner<'_>,
     policies: &[u32],
     file: &str,
 ) -> Verdict {
+    let evaluator = runner.evaluator;
     let pack: &Pack = evaluator.pack();
     let mut verdict = Verdict::default();
     for error in &loaded.errors {
@@ -385,9 +396,13 @@ fn run_case(
                             .push((finding.policy, finding.line, finding.message));
                     }
                 }
-                Err(error) => verdict
-                    .errors
-                    .push(evaluation_error(pack, policy, &resource, &error)),
+                Err(error) => verdict.errors.push(evaluation_error(
+                    pack,
+                    policy,
+                    &resource,
+                    &error,
+                    runner.sources,
+                )),
             }
         }
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::document::{Location, Node, Value as DocValue};
-use crate::interp::{EvalError, Finding, Host, Program, Value, run};
+use crate::interp::{EvalError, Finding, Host, Program, Scratch, Value, run_in};
 use crate::pack::{Pack, Step};
 
 /// Instructions one policy may execute on one resource.
@@ -177,8 +177,34 @@ impl<'p> Evaluator<'p> {
             }
             None => (Value::ABSENT, Value::ABSENT),
         };
-        let inputs = [(0u16, Value::Doc(root)), (1, pod), (2, pod_metadata)];
+        // `pod.allContainers`, joined once for every policy (local 3 by the compiler's
+        // convention): init, regular and ephemeral containers, in that order.
+        let all_containers = match &pod {
+            Value::Doc(spec) => {
+                let mut joined = Vec::new();
+                let mut malformed = None;
+                for field in ["initContainers", "containers", "ephemeralContainers"] {
+                    if let Some(node) = spec.get(field) {
+                        match &node.value {
+                            DocValue::List(items) => joined.extend(items.iter().map(Value::Doc)),
+                            DocValue::Null => {}
+                            // Not a list: iterating it must fail as it would have.
+                            _ => malformed = malformed.or(Some(Value::Doc(node))),
+                        }
+                    }
+                }
+                malformed.unwrap_or_else(|| Value::List(std::rc::Rc::new(joined)))
+            }
+            _ => Value::List(std::rc::Rc::new(Vec::new())),
+        };
+        let inputs = [
+            (0u16, Value::Doc(root)),
+            (1, pod),
+            (2, pod_metadata),
+            (3, all_containers),
+        ];
         let mut outcomes = Vec::with_capacity(entry.policies.len());
+        let mut scratch = Scratch::new();
         for &policy in &entry.policies {
             if !wanted(policy) {
                 continue;
@@ -202,7 +228,7 @@ impl<'p> Evaluator<'p> {
             };
             outcomes.push(Outcome {
                 policy,
-                result: run(&program, self.host, &inputs, self.budget),
+                result: run_in(&program, self.host, &inputs, self.budget, &mut scratch),
             });
         }
         Ok(outcomes)

@@ -33,6 +33,8 @@ pub const RESOURCE: u16 = 0;
 pub const POD: u16 = 1;
 /// The local that holds the pod template's metadata.
 pub const POD_METADATA: u16 = 2;
+/// The local that holds `pod.allContainers`, joined once per resource by the evaluator.
+pub const ALL_CONTAINERS: u16 = 3;
 
 /// Collects policies of any number of files into one pack.
 #[derive(Debug)]
@@ -403,7 +405,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                     Binding::Local(POD_METADATA, None),
                 ),
             ]],
-            locals: 3,
+            locals: 4,
             depth: 0,
             max_depth: 0,
             label_depth: Vec::new(),
@@ -803,6 +805,14 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.emit(Op::MakeMap { count });
             }
             ExprKind::Field { base, name } if self.checked.all_containers.contains(&name.span) => {
+                if let ExprKind::Name(base_name) = &base.kind
+                    && matches!(self.lookup(base_name), Some(Binding::Local(POD, _)))
+                {
+                    self.emit(Op::Load {
+                        local: ALL_CONTAINERS,
+                    });
+                    return;
+                }
                 self.expr(base);
                 let pod = self.local();
                 self.emit(Op::Store { local: pod });

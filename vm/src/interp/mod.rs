@@ -216,7 +216,28 @@ impl std::fmt::Display for EvalError {
 #[derive(Debug, Clone)]
 enum Slot<'d> {
     Value(Value<'d>),
-    Iter { items: Vec<Value<'d>>, next: usize },
+    /// A list being iterated (read in place, never copied) and the next position.
+    Iter {
+        source: Value<'d>,
+        next: usize,
+    },
+}
+
+/// Buffers one evaluation uses, kept between runs so that evaluating many policies over one
+/// resource allocates once.
+#[derive(Debug, Default)]
+pub struct Scratch<'d> {
+    stack: Vec<Value<'d>>,
+    locals: Vec<Slot<'d>>,
+}
+
+impl<'d> Scratch<'d> {
+    pub fn new() -> Scratch<'d> {
+        Scratch {
+            stack: Vec::with_capacity(16),
+            locals: Vec::with_capacity(16),
+        }
+    }
 }
 
 /// Runs `program` with `locals` preset (the resource, the pod, …) and returns the findings.
@@ -227,39 +248,68 @@ pub fn run<'d>(
     inputs: &[(u16, Value<'d>)],
     budget: u64,
 ) -> Result<Vec<Finding<'d>>, EvalError> {
+    run_in(program, host, inputs, budget, &mut Scratch::new())
+}
+
+/// [`run`] with buffers from `scratch` (left cleared of values for the next run).
+pub fn run_in<'d>(
+    program: &Program<'d>,
+    host: &dyn Host,
+    inputs: &[(u16, Value<'d>)],
+    budget: u64,
+    scratch: &mut Scratch<'d>,
+) -> Result<Vec<Finding<'d>>, EvalError> {
+    let mut stack = std::mem::take(&mut scratch.stack);
+    let mut locals = std::mem::take(&mut scratch.locals);
+    stack.clear();
+    locals.clear();
+    locals.resize(usize::from(program.locals), Slot::Value(Value::ABSENT));
     let mut machine = Machine {
         program,
         host,
-        stack: Vec::with_capacity(16),
-        locals: vec![Slot::Value(Value::ABSENT); usize::from(program.locals)],
+        stack,
+        locals,
         findings: Vec::new(),
         index: 0,
         extra: 0,
     };
-    for (local, value) in inputs {
-        if let Some(slot) = machine.locals.get_mut(usize::from(*local)) {
-            *slot = Slot::Value(value.clone());
+    let result = machine.execute(inputs, budget);
+    machine.stack.clear();
+    machine.locals.clear();
+    scratch.stack = std::mem::take(&mut machine.stack);
+    scratch.locals = std::mem::take(&mut machine.locals);
+    result.map(|()| machine.findings)
+}
+
+impl<'d> Machine<'_, 'd, '_> {
+    fn execute(&mut self, inputs: &[(u16, Value<'d>)], budget: u64) -> Result<(), EvalError> {
+        let machine = self;
+        let program = machine.program;
+        for (local, value) in inputs {
+            if let Some(slot) = machine.locals.get_mut(usize::from(*local)) {
+                *slot = Slot::Value(value.clone());
+            }
         }
-    }
-    let ops = program.code.ops();
-    let mut remaining = budget;
-    loop {
-        if remaining == 0 {
-            return Err(machine.error("the evaluation budget is exhausted"));
-        }
-        remaining -= 1;
-        let Some(op) = ops.get(machine.index) else {
-            return Err(machine.error("unverified code: ran off the end"));
-        };
-        let flow = machine.step(*op)?;
-        if machine.extra > 0 {
-            remaining = remaining.saturating_sub(machine.extra);
-            machine.extra = 0;
-        }
-        match flow {
-            Flow::Next => machine.index += 1,
-            Flow::Goto(target) => machine.index = target,
-            Flow::Return => return Ok(machine.findings),
+        let ops = program.code.ops();
+        let mut remaining = budget;
+        loop {
+            if remaining == 0 {
+                return Err(machine.error("the evaluation budget is exhausted"));
+            }
+            remaining -= 1;
+            let Some(op) = ops.get(machine.index) else {
+                return Err(machine.error("unverified code: ran off the end"));
+            };
+            let flow = machine.step(*op)?;
+            if machine.extra > 0 {
+                remaining = remaining.saturating_sub(machine.extra);
+                machine.extra = 0;
+            }
+            match flow {
+                Flow::Next => machine.index += 1,
+                Flow::Goto(target) => machine.index = target,
+                Flow::Return => return Ok(()),
+            }
         }
     }
 }
@@ -374,8 +424,10 @@ impl<'d> Machine<'_, 'd, '_> {
                     .symbols
                     .get(symbol as usize)
                     .ok_or_else(|| self.error("unverified code: symbol out of range"))?;
-                let base = self.pop()?;
-                self.stack.push(field(&base, symbol, name));
+                match self.stack.last_mut() {
+                    Some(top) => *top = field(top, symbol, name),
+                    None => return Err(self.error("unverified code: the stack is empty")),
+                }
             }
             Op::Index {} => {
                 let key = self.pop()?;
@@ -488,9 +540,16 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::IterStart { slot } => {
                 let list = self.pop()?;
-                let items = items(&list).map_err(|message| self.error(&message))?;
+                if let Err(message) = iterable(&list) {
+                    return Err(self.error(&message));
+                }
                 match self.locals.get_mut(usize::from(slot)) {
-                    Some(entry) => *entry = Slot::Iter { items, next: 0 },
+                    Some(entry) => {
+                        *entry = Slot::Iter {
+                            source: list,
+                            next: 0,
+                        }
+                    }
                     None => return Err(self.error("unverified code: slot out of range")),
                 }
             }
@@ -500,8 +559,8 @@ impl<'d> Machine<'_, 'd, '_> {
                 offset,
             } => {
                 let item = match self.locals.get_mut(usize::from(slot)) {
-                    Some(Slot::Iter { items, next }) => {
-                        let item = items.get(*next).cloned();
+                    Some(Slot::Iter { source, next }) => {
+                        let item = item_at(source, *next);
                         *next += 1;
                         item
                     }
@@ -694,6 +753,31 @@ fn index<'d>(base: &Value<'d>, key: &Value<'d>) -> Result<Value<'d>, String> {
             })
         }
         other => Err(format!("cannot index with {}", other.kind())),
+    }
+}
+
+/// Whether a value can be iterated: a list, or absent or null (no items).
+fn iterable(value: &Value<'_>) -> Result<(), String> {
+    match value {
+        Value::Absent { .. }
+        | Value::Null
+        | Value::List(_)
+        | Value::Const(Constant::List(_) | Constant::Null) => Ok(()),
+        Value::Doc(node) if matches!(node.value, DocValue::List(_) | DocValue::Null) => Ok(()),
+        _ => Err("only lists can be iterated".to_string()),
+    }
+}
+
+/// The item at `index` of an iterable value, without copying the list.
+fn item_at<'d>(value: &Value<'d>, index: usize) -> Option<Value<'d>> {
+    match value {
+        Value::List(items) => items.get(index).cloned(),
+        Value::Doc(node) => match &node.value {
+            DocValue::List(items) => items.get(index).map(Value::Doc),
+            _ => None,
+        },
+        Value::Const(Constant::List(items)) => items.get(index).map(Value::Const),
+        _ => None,
     }
 }
 
