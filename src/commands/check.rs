@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pol_stdlib::host::StdHost;
 use pol_stdlib::time::Time;
-use pol_vm::document::{Limits, Loaded, load};
+use pol_vm::document::{Document, Limits, Loaded, load};
 use pol_vm::eval::{Evaluator, Inventory, Unevaluable, resolve};
 use pol_vm::interp::{EvalError, Finding as VmFinding};
 use pol_vm::pack::{EditKind, Pack, PolicyMeta, Severity};
@@ -294,10 +294,23 @@ fn check_files(
             .iter()
             .flat_map(|file| file.loaded.documents.iter().map(|document| &document.root)),
     );
-    let evaluated = parallel_map(&files, |file| {
-        evaluate_file(
+    // Work items: runs of documents, so that one big file still uses every core.
+    const RUN: usize = 64;
+    let runs: Vec<(usize, std::ops::Range<usize>)> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(index, file)| {
+            let count = file.loaded.documents.len();
+            (0..count)
+                .step_by(RUN)
+                .map(move |start| (index, start..(start + RUN).min(count)))
+        })
+        .collect();
+    let evaluated = parallel_map(&runs, |(index, range)| {
+        let file = &files[*index];
+        evaluate_documents(
             &file.report.name,
-            &file.loaded,
+            &file.loaded.documents[range.clone()],
             evaluator,
             &inventory,
             wanted,
@@ -306,19 +319,16 @@ fn check_files(
         )
     });
     drop(inventory);
-    files
-        .drain(..)
-        .zip(evaluated)
-        .map(|(file, evaluated)| {
-            let mut report = file.report;
-            report.resources += evaluated.resources;
-            report.findings.extend(evaluated.findings);
-            report.errors.extend(evaluated.errors);
-            report.evaluated.extend(evaluated.evaluated);
-            report.exempted.extend(evaluated.exempted);
-            report
-        })
-        .collect()
+    let mut reports: Vec<FileReport> = files.drain(..).map(|file| file.report).collect();
+    for ((index, _), evaluated) in runs.iter().zip(evaluated) {
+        let report = &mut reports[*index];
+        report.resources += evaluated.resources;
+        report.findings.extend(evaluated.findings);
+        report.errors.extend(evaluated.errors);
+        report.evaluated.extend(evaluated.evaluated);
+        report.exempted.extend(evaluated.exempted);
+    }
+    reports
 }
 
 /// Reads and parses one file.
@@ -364,10 +374,10 @@ fn load_file(input: &Input, evaluator: &Evaluator<'_>) -> LoadedFile {
     LoadedFile { report, loaded }
 }
 
-/// Evaluates the resources of one loaded file: a report without its text.
-fn evaluate_file<'d>(
+/// Evaluates some documents of one file: a partial report, without the text.
+fn evaluate_documents<'d>(
     name: &str,
-    loaded: &'d Loaded,
+    documents: &'d [Document],
     evaluator: &Evaluator<'_>,
     inventory: &'d Inventory<'d>,
     wanted: &[bool],
@@ -377,7 +387,7 @@ fn evaluate_file<'d>(
     let mut report = FileReport::default();
     let name = name.to_string();
     let pack = evaluator.pack();
-    for document in &loaded.documents {
+    for document in documents {
         let root = &document.root;
         let outcomes = match evaluator.evaluate_in(root, inventory, &|policy| {
             wanted.get(policy as usize).copied().unwrap_or(false)

@@ -183,6 +183,12 @@ pub fn render(report: &Report, format: Format) -> String {
 fn text(report: &Report) -> String {
     let mut out = String::new();
     for file in &report.files {
+        // Line starts, computed once per file: findings show their line.
+        let lines: Vec<&str> = file
+            .text
+            .as_deref()
+            .map(|text| text.lines().collect())
+            .unwrap_or_default();
         for finding in &file.findings {
             let _ = writeln!(
                 out,
@@ -196,11 +202,7 @@ fn text(report: &Report) -> String {
                 "  --> {}:{}:{}",
                 finding.file, finding.line, finding.column
             );
-            if let Some(line) = file
-                .text
-                .as_deref()
-                .and_then(|text| text.lines().nth(finding.line.saturating_sub(1) as usize))
-            {
+            if let Some(line) = lines.get(finding.line.saturating_sub(1) as usize) {
                 let number = finding.line.to_string();
                 let gutter = " ".repeat(number.len());
                 let width =

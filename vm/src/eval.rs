@@ -3,10 +3,34 @@
 //! [`Evaluator`] serves any number of threads.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::document::{Location, Node, Value as DocValue};
 use crate::interp::{EvalError, Finding, Host, Program, Scratch, Value, run_in};
 use crate::pack::{Pack, Step};
+
+/// FNV-1a: a fast hash for short strings.
+#[derive(Debug)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Instructions one policy may execute on one resource.
 pub const DEFAULT_BUDGET: u64 = 1_000_000;
@@ -15,7 +39,10 @@ pub const DEFAULT_BUDGET: u64 = 1_000_000;
 pub struct Evaluator<'p> {
     pack: &'p Pack,
     host: &'p (dyn Host + Sync),
-    symbols: HashMap<&'p str, u32>,
+    /// Field names by text; interning every key of every document hashes a lot of short
+    /// strings, so FNV-1a rather than SipHash (the keys are the pack's, not an attacker's
+    /// choice: a document's keys are only looked up).
+    symbols: HashMap<&'p str, u32, BuildHasherDefault<Fnv>>,
     kinds: HashMap<(&'p str, &'p str), usize>,
     pub budget: u64,
 }
