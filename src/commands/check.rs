@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pol_stdlib::host::StdHost;
 use pol_stdlib::time::Time;
-use pol_vm::document::{Document, Limits, Loaded, load};
+use pol_vm::document::{Document, Limits, LoadError, Loaded, Piece, load_pieces, split};
 use pol_vm::eval::{Evaluator, Inventory, Unevaluable, resolve};
 use pol_vm::interp::{EvalError, Finding as VmFinding};
 use pol_vm::pack::{EditKind, Pack, PolicyMeta, Severity};
@@ -288,7 +288,7 @@ fn check_files(
     applied: &Applied,
     sources: &Sources,
 ) -> Vec<FileReport> {
-    let mut files = parallel_map(inputs, |input| load_file(input, evaluator));
+    let mut files = load_files(inputs, evaluator);
     let inventory = evaluator.inventory(
         files
             .iter()
@@ -331,8 +331,8 @@ fn check_files(
     reports
 }
 
-/// Reads and parses one file.
-fn load_file(input: &Input, evaluator: &Evaluator<'_>) -> LoadedFile {
+/// Reads one input: its report (with a read error, if any) and its bytes.
+fn read_input(input: &Input) -> (FileReport, Option<Vec<u8>>) {
     let name = input.display_name();
     let mut report = FileReport {
         name: name.clone(),
@@ -345,33 +345,70 @@ fn load_file(input: &Input, evaluator: &Evaluator<'_>) -> LoadedFile {
         }
         Input::File(path) => std::fs::read(path),
     };
-    let bytes = match read {
-        Ok(bytes) => bytes,
+    match read {
+        Ok(bytes) => (report, Some(bytes)),
         Err(error) => {
             report
                 .errors
                 .push(InputError::whole(&name, format!("cannot read: {error}")));
-            return LoadedFile {
-                report,
-                loaded: Loaded::default(),
-            };
+            (report, None)
         }
-    };
-    let mut loaded = load(&bytes, &Limits::default());
-    for error in &loaded.errors {
-        report.errors.push(InputError {
-            file: name.clone(),
-            line: error.position.line,
-            column: error.position.column,
-            message: error.message.clone(),
-            policy: None,
-        });
     }
-    report.text = String::from_utf8(bytes).ok();
-    for document in &mut loaded.documents {
-        evaluator.intern(&mut document.root);
+}
+
+/// Reads and parses every input, the documents of all of them parsed on every core (runs of
+/// documents, so one big stream is parsed in parallel too), keys interned for the pack.
+fn load_files(inputs: &[Input], evaluator: &Evaluator<'_>) -> Vec<LoadedFile> {
+    const RUN: usize = 32;
+    let read = parallel_map(inputs, read_input);
+    let split: Vec<Result<Vec<Piece<'_>>, LoadError>> = read
+        .iter()
+        .map(|(_, bytes)| bytes.as_deref().map_or(Ok(Vec::new()), split))
+        .collect();
+    let runs: Vec<(usize, &[Piece<'_>])> = split
+        .iter()
+        .enumerate()
+        .filter_map(|(index, pieces)| Some((index, pieces.as_ref().ok()?)))
+        .flat_map(|(index, pieces)| pieces.chunks(RUN).map(move |run| (index, run)))
+        .collect();
+    let parsed = parallel_map(&runs, |(_, pieces)| {
+        let mut loaded = load_pieces(pieces, &Limits::default());
+        for document in &mut loaded.documents {
+            evaluator.intern(&mut document.root);
+        }
+        loaded
+    });
+    let mut parsed = runs.iter().map(|(index, _)| *index).zip(parsed).peekable();
+    let mut loads: Vec<Loaded> = Vec::with_capacity(read.len());
+    for (index, pieces) in split.iter().enumerate() {
+        let mut loaded = Loaded::default();
+        if let Err(error) = pieces {
+            loaded.errors.push(error.clone());
+        }
+        while let Some((_, run)) = parsed.next_if(|(owner, _)| *owner == index) {
+            loaded.documents.extend(run.documents);
+            loaded.errors.extend(run.errors);
+        }
+        loads.push(loaded);
     }
-    LoadedFile { report, loaded }
+    drop(parsed);
+    drop(runs);
+    drop(split);
+    let mut files: Vec<LoadedFile> = Vec::with_capacity(read.len());
+    for ((mut report, bytes), loaded) in read.into_iter().zip(loads) {
+        for error in &loaded.errors {
+            report.errors.push(InputError {
+                file: report.name.clone(),
+                line: error.position.line,
+                column: error.position.column,
+                message: error.message.clone(),
+                policy: None,
+            });
+        }
+        report.text = bytes.and_then(|bytes| String::from_utf8(bytes).ok());
+        files.push(LoadedFile { report, loaded });
+    }
+    files
 }
 
 /// Evaluates some documents of one file: a partial report, without the text.

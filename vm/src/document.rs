@@ -162,33 +162,59 @@ pub struct Loaded {
 
 /// Loads every document of `bytes`. Never panics; problems are [`LoadError`]s.
 pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
-    let mut loaded = Loaded::default();
+    match split(bytes) {
+        Ok(pieces) => load_pieces(&pieces, limits),
+        Err(error) => Loaded {
+            documents: Vec::new(),
+            errors: vec![error],
+        },
+    }
+}
+
+/// One document's text in a stream, not yet parsed: [`split`] makes them, [`load_pieces`]
+/// parses them, so a caller can parse the pieces of one big stream on several threads.
+#[derive(Debug, Clone, Copy)]
+pub struct Piece<'a> {
+    index: usize,
+    chunk: Chunk<'a>,
+}
+
+/// Checks that `bytes` are text and cuts them into documents.
+pub fn split(bytes: &[u8]) -> Result<Vec<Piece<'_>>, LoadError> {
     if let Some(nul) = bytes.iter().position(|byte| *byte == 0) {
-        loaded.errors.push(LoadError {
+        return Err(LoadError {
             message: "binary data, not YAML or JSON (a NUL byte)".to_string(),
             position: position_of_byte(bytes, nul),
             document: None,
         });
-        return loaded;
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
-            loaded.errors.push(LoadError {
+            return Err(LoadError {
                 message: "the file is not UTF-8 text".to_string(),
                 position: position_of_byte(bytes, error.valid_up_to()),
                 document: None,
             });
-            return loaded;
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    for (index, chunk) in split_documents(text).into_iter().enumerate() {
-        match load_one(chunk, limits) {
+    Ok(split_documents(text)
+        .into_iter()
+        .enumerate()
+        .map(|(index, chunk)| Piece { index, chunk })
+        .collect())
+}
+
+/// Parses pieces of a stream (in order; any run of [`split`]'s output).
+pub fn load_pieces(pieces: &[Piece<'_>], limits: &Limits) -> Loaded {
+    let mut loaded = Loaded::default();
+    for piece in pieces {
+        match load_one(piece.chunk, limits) {
             Ok(None) => {}
-            Ok(Some(root)) => expand_list(index, root, &mut loaded),
+            Ok(Some(root)) => expand_list(piece.index, root, &mut loaded),
             Err(mut error) => {
-                error.document = Some(index);
+                error.document = Some(piece.index);
                 loaded.errors.push(error);
             }
         }
