@@ -60,3 +60,48 @@ fn a_policy_that_does_not_compile_is_exit_2() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Each Pod Security policy has a passing and a failing case for a Pod and for a pod
+/// controller (the bar for the library's most used policies).
+#[test]
+fn pod_security_cases_cover_pods_and_controllers() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/pod-security");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with(".test.yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "{} test files", files.len());
+    let mut problems = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // (pod passes, pod fails, controller passes, controller fails)
+        let mut seen = [false; 4];
+        for document in text.split("\n---") {
+            let Some(kind) = document
+                .lines()
+                .find_map(|line| line.strip_prefix("kind: "))
+                .map(str::trim)
+            else {
+                continue;
+            };
+            let fails = document.contains("# expect:");
+            let controller = matches!(
+                kind,
+                "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob"
+            );
+            if kind == "Pod" || controller {
+                seen[usize::from(controller) * 2 + usize::from(fails)] = true;
+            }
+        }
+        if seen != [true; 4] {
+            problems.push(format!("{}: {seen:?}", path.display()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "missing cases (pod pass, pod fail, controller pass, controller fail):\n{}",
+        problems.join("\n")
+    );
+}
