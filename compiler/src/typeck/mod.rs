@@ -1547,7 +1547,14 @@ impl<'a> Pass<'a> {
         self.error(
             Diagnostic::error(
                 Code::TypeMismatch,
-                format!("no `{name}` for {}", given.join(", ")),
+                format!(
+                    "`{name}` cannot take {}",
+                    if given.is_empty() {
+                        "no arguments".to_string()
+                    } else {
+                        given.join(", ")
+                    }
+                ),
                 call.span,
             )
             .with_help(format!("`{name}` is {}", known.join(" or "))),
