@@ -405,8 +405,14 @@ enum Open {
         pending_key: Option<Key>,
         start: Location,
         anchor: usize,
+        /// Key positions by text, once the map is big enough that scanning for duplicates
+        /// would be quadratic.
+        index: Option<std::collections::HashMap<String, usize>>,
     },
 }
+
+/// Maps with more entries than this index their keys for the duplicate check.
+const INDEXED_MAP: usize = 32;
 
 struct Builder<'o, 'a> {
     offsets: &'o Offsets<'a>,
@@ -506,6 +512,7 @@ impl Builder<'_, '_> {
                     pending_key: None,
                     start: location,
                     anchor,
+                    index: None,
                 });
                 Ok(())
             }
@@ -572,6 +579,7 @@ impl Builder<'_, '_> {
             Open::Map {
                 entries,
                 pending_key,
+                index,
                 ..
             } => match pending_key.take() {
                 Some(key) => {
@@ -590,7 +598,26 @@ impl Builder<'_, '_> {
                             });
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(key, _)| key.text == key_text) {
+                    if index.is_none() && entries.len() >= INDEXED_MAP {
+                        *index = Some(
+                            entries
+                                .iter()
+                                .enumerate()
+                                .map(|(at, (key, _))| (key.text.clone(), at))
+                                .collect(),
+                        );
+                    }
+                    let duplicate = match index {
+                        Some(index) => {
+                            let found = index.get(&key_text).and_then(|at| entries.get(*at));
+                            if found.is_none() {
+                                index.insert(key_text.clone(), entries.len());
+                            }
+                            found
+                        }
+                        None => entries.iter().find(|(key, _)| key.text == key_text),
+                    };
+                    if let Some((first, _)) = duplicate {
                         return Err(LoadError {
                             message: format!(
                                 "duplicate key `{key_text}` (first at line {})",
@@ -774,6 +801,18 @@ mod tests {
         assert_eq!(loaded.errors.len(), 1);
         assert_eq!(loaded.errors[0].document, Some(1));
         assert_eq!(loaded.errors[0].position.line, 4, "{}", loaded.errors[0]);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_huge_maps() {
+        // 100,000 keys: a quadratic duplicate check would not finish.
+        let mut text: String = (0..100_000).map(|i| format!("k{i}: {i}\n")).collect();
+        let loaded = load_text(&text);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
+        text.push_str("k77: again\n");
+        let errors = load_text(&text).errors;
+        assert_eq!(errors[0].message, "duplicate key `k77` (first at line 78)");
+        assert_eq!(errors[0].position.line, 100_001);
     }
 
     #[test]
