@@ -36,7 +36,7 @@ use pol_compiler::{Diagnostic, Span};
 use pol_stdlib::time::Time;
 use pol_vm::document::{Limits, Node, Value, load};
 use pol_vm::interp::Constant;
-use pol_vm::pack::{Pack, PolicyMeta, Severity};
+use pol_vm::pack::{Pack, PatternDef, PatternKind, PolicyMeta, Severity};
 
 /// The annotation that exempts a resource from policies: `"id, id…"` (ids or globs).
 pub const EXEMPT_ANNOTATION: &str = "pol.dev/exempt";
@@ -678,14 +678,11 @@ impl Config {
                 continue;
             };
             let ty = policy.param_types.get(slot).map_or("any", String::as_str);
-            match constant(node, ty) {
+            match constant(node, ty, &mut pack.patterns) {
                 Ok(value) => values.push((index, slot, value)),
-                Err(message) => problems.push(
-                    error(
-                        span_of(node),
-                        format!("`{}.{}`: {message}", policy.id, name.text),
-                    )
-                    .with_help(format!("give a value of type `{ty}`")),
+                Err((span, message)) => problems.push(
+                    error(span, format!("`{}.{}`: {message}", policy.id, name.text))
+                        .with_help(format!("give a value of type `{ty}`")),
                 ),
             }
         }
@@ -768,13 +765,19 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// A configuration value as a parameter of type `ty` (as written in the policy).
-fn constant(node: &Node, ty: &str) -> Result<Constant, String> {
+/// A configuration value as a parameter of type `ty` (as written in the policy). Globs and
+/// regexes are checked here and added to the pack's `patterns`. An error names the innermost
+/// value at fault.
+fn constant(
+    node: &Node,
+    ty: &str,
+    patterns: &mut Vec<PatternDef>,
+) -> Result<Constant, (Span, String)> {
     let ty = ty.trim();
     if let Some(inner) = ty.strip_suffix('?') {
         return match node.value {
             Value::Null => Ok(Constant::Null),
-            _ => constant(node, inner),
+            _ => constant(node, inner, patterns),
         };
     }
     let generic = |name: &str| {
@@ -782,14 +785,19 @@ fn constant(node: &Node, ty: &str) -> Result<Constant, String> {
             .and_then(|rest| rest.strip_prefix('<'))
             .and_then(|rest| rest.strip_suffix('>'))
     };
-    let wrong = || format!("expected `{ty}`, found {}", describe(node));
+    let wrong = || {
+        (
+            span_of(node),
+            format!("expected `{ty}`, found {}", describe(node)),
+        )
+    };
     if let Some(item) = generic("list") {
         let Value::List(items) = &node.value else {
             return Err(wrong());
         };
         return items
             .iter()
-            .map(|item_node| constant(item_node, item))
+            .map(|item_node| constant(item_node, item, patterns))
             .collect::<Result<_, _>>()
             .map(Constant::List);
     }
@@ -799,10 +807,21 @@ fn constant(node: &Node, ty: &str) -> Result<Constant, String> {
         };
         return entries
             .iter()
-            .map(|(key, value)| Ok((key.text.clone().into_boxed_str(), constant(value, item)?)))
-            .collect::<Result<_, String>>()
+            .map(|(key, value)| {
+                Ok((
+                    key.text.clone().into_boxed_str(),
+                    constant(value, item, patterns)?,
+                ))
+            })
+            .collect::<Result<_, _>>()
             .map(Constant::Map);
     }
+    scalar(node, ty, patterns).map_err(|message| (span_of(node), message))
+}
+
+/// A configuration value as a parameter of a type that is not a list or a map.
+fn scalar(node: &Node, ty: &str, patterns: &mut Vec<PatternDef>) -> Result<Constant, String> {
+    let wrong = || format!("expected `{ty}`, found {}", describe(node));
     match (ty, &node.value) {
         ("any", _) => Ok(any(node)),
         ("int", Value::Int(number)) => Ok(Constant::Int(*number)),
@@ -817,7 +836,34 @@ fn constant(node: &Node, ty: &str) -> Result<Constant, String> {
         ("duration", Value::String(text)) => pol_stdlib::duration::Duration::parse(text)
             .map(|_| Constant::Str(text.clone().into_boxed_str()))
             .map_err(|problem| format!("`{text}` is not a duration: {problem}")),
-        ("int" | "float" | "bool" | "string" | "quantity" | "duration", _) => Err(wrong()),
+        ("glob" | "regex", Value::String(text)) => {
+            let kind = if ty == "glob" {
+                pol_stdlib::pattern::Glob::parse(text).map_err(|problem| problem.to_string())?;
+                PatternKind::Glob
+            } else {
+                pol_stdlib::pattern::regex(text).map_err(|problem| problem.to_string())?;
+                PatternKind::Regex
+            };
+            let id = match patterns
+                .iter()
+                .position(|known| known.kind == kind && known.text == *text)
+            {
+                Some(id) => id,
+                None => {
+                    patterns.push(PatternDef {
+                        kind,
+                        text: text.clone(),
+                    });
+                    patterns.len() - 1
+                }
+            };
+            u32::try_from(id)
+                .map(Constant::Pattern)
+                .map_err(|_| "too many patterns".to_owned())
+        }
+        ("int" | "float" | "bool" | "string" | "quantity" | "duration" | "glob" | "regex", _) => {
+            Err(wrong())
+        }
         _ => Err(format!(
             "parameters of type `{ty}` cannot be set from a configuration file"
         )),

@@ -178,3 +178,59 @@ fn pol_yaml_in_the_working_directory_is_found() {
     assert_eq!(json(&output)["summary"]["findings"], 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn glob_and_regex_parameters_can_be_set_and_are_checked() {
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: docker.io/library/busybox:1.36\n    - name: b\n      image: nginx:1.27\n";
+    let dir = std::env::temp_dir().join(format!("pol-config-patterns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pod.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let file = file.to_str().unwrap();
+    let run = |config: &str| {
+        pol(&[
+            "check",
+            "--policies",
+            "tests/pol-test/params",
+            "--config",
+            config,
+            "--format",
+            "json",
+            file,
+        ])
+    };
+    let findings = |output: &Output| -> Vec<String> {
+        let mut found: Vec<String> = json(output)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["policy"].as_str().unwrap(), f["line"]))
+            .collect();
+        found.sort();
+        found
+    };
+    let defaults = pol(&[
+        "check",
+        "--no-config",
+        "--policies",
+        "tests/pol-test/params",
+        "--format",
+        "json",
+        file,
+    ]);
+    // Defaults: nginx:* is forbidden and neither image comes from an allowed registry.
+    assert_eq!(
+        findings(&defaults),
+        ["glob-list-param 10", "glob-list-param 8", "glob-param 10"]
+    );
+    // Configured: busybox:* is forbidden (the glob is anchored: the registry prefix means it
+    // does not match) and docker.io/library is allowed.
+    assert_eq!(
+        findings(&run("tests/config/patterns.yaml")),
+        ["glob-list-param 10"]
+    );
+    let bad = run("tests/config/bad-patterns.yaml");
+    assert_eq!(bad.status.code(), Some(2));
+    insta::assert_snapshot!(text(&bad.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -38,6 +38,14 @@ fn the_library_passes_its_own_cases() {
 }
 
 #[test]
+fn parameters_hold_patterns_and_computed_defaults() {
+    let output = pol(&["test", "tests/pol-test/params"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
 fn failing_cases_show_a_diff() {
     let output = pol(&["test", "tests/pol-test/failing"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));

@@ -1279,7 +1279,7 @@ fn bucket<'v>(item: &'v Value<'_>) -> Bucket<'v> {
         View::Int(value) => number(value as f64),
         View::Float(value) => number(value),
         View::Str(text) => Bucket::Str(text),
-        View::List(_) | View::Map(_) => Bucket::Collection,
+        View::List(_) | View::Map(_) | View::Pattern(_) => Bucket::Collection,
     }
 }
 

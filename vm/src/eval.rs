@@ -251,6 +251,7 @@ impl<'p> Evaluator<'p> {
                 constants: &self.pack.constants,
                 symbols: &self.pack.symbols,
                 params: &meta.params,
+                patterns: &self.pack.patterns,
                 inventory: &inventory.by_query,
             };
             outcomes.push(Outcome {

@@ -172,9 +172,16 @@ impl PackBuilder {
     }
 
     /// The constant that holds a compiled pattern.
+    /// The constant index of a pattern constant.
     fn pattern(&mut self, kind: PatternKind, text: &str) -> u32 {
+        let id = self.pattern_id(kind, text);
+        self.constant(Constant::Pattern(id))
+    }
+
+    /// The id of a pattern, added to the pack on first use.
+    fn pattern_id(&mut self, kind: PatternKind, text: &str) -> u32 {
         let key = (kind as u8, text.to_string());
-        let id = match self.patterns.get(&key) {
+        match self.patterns.get(&key) {
             Some(id) => *id,
             None => {
                 let id = u32::try_from(self.pack.patterns.len()).unwrap_or(u32::MAX);
@@ -185,8 +192,7 @@ impl PackBuilder {
                 self.patterns.insert(key, id);
                 id
             }
-        };
-        self.constant(Constant::Pattern(id))
+        }
     }
 }
 
@@ -325,14 +331,29 @@ fn constant_text(constant: &Constant) -> String {
 
 /// The value of a constant expression (literals, lists and maps of them), if it is one.
 pub fn constant(expr: &Expr) -> Option<Constant> {
+    constant_with(expr, &mut |_, _| None)
+}
+
+/// Like [`constant`], with regex and glob literals made constants by `pattern`.
+fn constant_with(
+    expr: &Expr,
+    pattern: &mut dyn FnMut(PatternKind, &str) -> Option<Constant>,
+) -> Option<Constant> {
     Some(match &expr.kind {
+        ExprKind::Regex(text) => pattern(PatternKind::Regex, text)?,
+        ExprKind::Glob(text) => pattern(PatternKind::Glob, text)?,
         ExprKind::Null => Constant::Null,
         ExprKind::Bool(flag) => Constant::Bool(*flag),
         ExprKind::Int(number) => Constant::Int(*number),
         ExprKind::Float(number) => Constant::Float(*number),
         ExprKind::Quantity(text) => Constant::Str(text.as_str().into()),
         ExprKind::Str(lit) => Constant::Str(lit.as_plain()?.into()),
-        ExprKind::List(items) => Constant::List(items.iter().map(constant).collect::<Option<_>>()?),
+        ExprKind::List(items) => Constant::List(
+            items
+                .iter()
+                .map(|item| constant_with(item, pattern))
+                .collect::<Option<_>>()?,
+        ),
         ExprKind::Map(entries) => Constant::Map(
             entries
                 .iter()
@@ -341,19 +362,19 @@ pub fn constant(expr: &Expr) -> Option<Constant> {
                         MapKey::Name(name) => name.text.clone(),
                         MapKey::Str(lit) => lit.as_plain()?,
                     };
-                    Some((key.into_boxed_str(), constant(&entry.value)?))
+                    Some((key.into_boxed_str(), constant_with(&entry.value, pattern)?))
                 })
                 .collect::<Option<_>>()?,
         ),
         ExprKind::Unary {
             op: UnaryOp::Neg,
             operand,
-        } => match constant(operand)? {
+        } => match constant_with(operand, pattern)? {
             Constant::Int(number) => Constant::Int(number.checked_neg()?),
             Constant::Float(number) => Constant::Float(-number),
             _ => return None,
         },
-        ExprKind::Paren(inner) => constant(inner)?,
+        ExprKind::Paren(inner) => constant_with(inner, pattern)?,
         _ => return None,
     })
 }
@@ -580,14 +601,34 @@ impl<'b, 'a> Lowering<'b, 'a> {
         let mut params = Vec::new();
         for item in &policy.items {
             if let PolicyItem::Param(param) = item {
-                let value = param
-                    .default
-                    .as_ref()
-                    .and_then(constant)
-                    .unwrap_or(Constant::Null);
+                let builder = &mut *self.builder;
+                let folded = param.default.as_ref().map(|default| {
+                    constant_with(default, &mut |kind, text| {
+                        Some(Constant::Pattern(builder.pattern_id(kind, text)))
+                    })
+                });
                 let index = u16::try_from(params.len()).unwrap_or(u16::MAX);
-                params.push((param.name.text.clone(), value));
-                self.bind_name(&param.name.text, Binding::Param(index));
+                match (folded, &param.default) {
+                    (Some(None), Some(default)) => {
+                        // A default that is not a constant (`duration("720h")`) is computed
+                        // when the policy runs, unless a value was configured.
+                        params.push((param.name.text.clone(), Constant::Null));
+                        self.span = default.span;
+                        let end = self.label();
+                        self.emit(Op::Param { index });
+                        self.jump(Op::JumpIfPresent { offset: 0 }, end);
+                        self.expr(default);
+                        self.bind(end);
+                        let local = self.local();
+                        self.emit(Op::Store { local });
+                        self.bind_name(&param.name.text, Binding::Local(local, None));
+                    }
+                    (folded, _) => {
+                        let value = folded.flatten().unwrap_or(Constant::Null);
+                        params.push((param.name.text.clone(), value));
+                        self.bind_name(&param.name.text, Binding::Param(index));
+                    }
+                }
             }
         }
         let end = self.label();

@@ -222,7 +222,9 @@ impl<'a> PolicyChecker<'a> {
         let mut targets: Vec<Target<'a>> = Vec::new();
         let mut push = |target: Target<'a>| {
             let duplicate = targets.iter().any(|known| {
-                known.kind.kind == target.kind.kind && known.kind.group == target.kind.group
+                known.kind.kind == target.kind.kind
+                    && known.kind.group == target.kind.group
+                    && known.kind.version == target.kind.version
             });
             if !duplicate {
                 targets.push(target);

@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use crate::bytecode::{Code, Op};
 use crate::document::{Key, Node, Value as DocValue};
+use crate::pack::PatternDef;
 
 /// A value on the operand stack or in a local.
 #[derive(Debug, Clone)]
@@ -67,7 +68,8 @@ impl<'d> Value<'d> {
                 DocValue::Map(_) => View::Map(self),
             },
             Value::Const(constant) => match constant {
-                Constant::Null | Constant::Pattern(_) => View::Null,
+                Constant::Null => View::Null,
+                Constant::Pattern(id) => View::Pattern(*id),
                 Constant::Bool(flag) => View::Bool(*flag),
                 Constant::Int(number) => View::Int(*number),
                 Constant::Float(number) => View::Float(*number),
@@ -103,6 +105,8 @@ pub enum View<'v, 'd> {
     Str(&'v str),
     List(&'v Value<'d>),
     Map(&'v Value<'d>),
+    /// A compiled glob or regex of the pack (a literal, a parameter or a value bound to one).
+    Pattern(u32),
 }
 
 impl View<'_, '_> {
@@ -117,6 +121,7 @@ impl View<'_, '_> {
             View::Str(_) => "a string",
             View::List(_) => "a list",
             View::Map(_) => "a map",
+            View::Pattern(_) => "a pattern",
         }
     }
 }
@@ -155,6 +160,8 @@ pub struct Program<'p> {
     /// Field names, by symbol.
     pub symbols: &'p [Box<str>],
     pub params: &'p [Constant],
+    /// The pack's patterns, by id: their text is what interpolation shows.
+    pub patterns: &'p [PatternDef],
     /// The evaluation set, by query index: what `Others` reads.
     pub inventory: &'p [Vec<&'p Node>],
 }
@@ -509,10 +516,17 @@ impl<'d> Machine<'_, 'd, '_> {
                 let value = self.pop()?;
                 let result = match (value.view(), pattern.view()) {
                     (View::Absent | View::Null, _) => false,
+                    (View::Str(text), View::Pattern(id)) => self.host.matches(id, text),
                     (View::Str(text), View::Str(pattern)) => self
                         .host
                         .matches_dynamic(pattern, text)
                         .map_err(|message| self.error(&message))?,
+                    (View::Str(_), other) => {
+                        return Err(self.error(&format!(
+                            "`matches` needs a pattern or a string on its right, found {}",
+                            other.kind()
+                        )));
+                    }
                     (other, _) => {
                         return Err(self
                             .error(&format!("`matches` needs a string, found {}", other.kind())));
@@ -617,7 +631,7 @@ impl<'d> Machine<'_, 'd, '_> {
                 let at = self.stack.len().saturating_sub(usize::from(count));
                 let mut text = String::new();
                 for part in &self.stack[at..] {
-                    write_display(part, &mut text);
+                    write_display(part, self.program.patterns, &mut text);
                 }
                 self.stack.truncate(at);
                 self.stack.push(Value::Str(Rc::from(text)));
@@ -825,6 +839,7 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (View::Int(x), View::Float(y)) | (View::Float(y), View::Int(x)) => (x as f64) == y,
         (View::Float(x), View::Float(y)) => x == y,
         (View::Str(x), View::Str(y)) => x == y,
+        (View::Pattern(x), View::Pattern(y)) => x == y,
         (View::List(x), View::List(y)) => match (items(x), items(y)) {
             (Ok(x), Ok(y)) => x.len() == y.len() && x.iter().zip(&y).all(|(a, b)| equal(a, b)),
             _ => false,
@@ -930,29 +945,38 @@ fn arithmetic<'d>(op: Op, a: &Value<'d>, b: &Value<'d>) -> Result<Value<'d>, Str
 /// A value as text, for messages: strings bare, everything else as JSON; absent as `absent`.
 pub fn display(value: &Value<'_>) -> String {
     let mut out = String::new();
-    write_display(value, &mut out);
+    write_display(value, &[], &mut out);
     out
 }
 
-fn write_display(value: &Value<'_>, out: &mut String) {
+/// Like [`display`], with patterns shown by their source text.
+fn write_display(value: &Value<'_>, patterns: &[PatternDef], out: &mut String) {
     match value.view() {
         View::Str(text) => out.push_str(text),
         View::Absent => out.push_str("absent"),
-        _ => write_json(value, out),
+        View::Pattern(id) => match patterns.get(id as usize) {
+            Some(pattern) => out.push_str(&pattern.text),
+            None => out.push_str("null"),
+        },
+        _ => write_json(value, patterns, out),
     }
 }
 
 /// A value as JSON.
 pub fn json(value: &Value<'_>) -> String {
     let mut out = String::new();
-    write_json(value, &mut out);
+    write_json(value, &[], &mut out);
     out
 }
 
-fn write_json(value: &Value<'_>, out: &mut String) {
+fn write_json(value: &Value<'_>, patterns: &[PatternDef], out: &mut String) {
     use std::fmt::Write as _;
     match value.view() {
         View::Absent | View::Null => out.push_str("null"),
+        View::Pattern(id) => match patterns.get(id as usize) {
+            Some(pattern) => json_string(&pattern.text, out),
+            None => out.push_str("null"),
+        },
         View::Bool(flag) => out.push_str(if flag { "true" } else { "false" }),
         View::Int(number) => {
             let _ = write!(out, "{number}");
@@ -968,7 +992,7 @@ fn write_json(value: &Value<'_>, out: &mut String) {
                 if at > 0 {
                     out.push(',');
                 }
-                write_json(item, out);
+                write_json(item, patterns, out);
             }
             out.push(']');
         }
@@ -980,7 +1004,7 @@ fn write_json(value: &Value<'_>, out: &mut String) {
                 }
                 json_string(key, out);
                 out.push(':');
-                write_json(value, out);
+                write_json(value, patterns, out);
             }
             out.push('}');
         }

@@ -149,6 +149,7 @@ fn a_finding_points_at_the_offending_field() {
         constants: &constants,
         symbols: &symbols,
         params: &[],
+        patterns: &[],
     };
     let findings = run(&program, &TestHost, &[(0, Value::Doc(root))], 10_000).unwrap();
     assert_eq!(findings.len(), 1);
@@ -187,6 +188,7 @@ fn an_absent_field_points_at_its_nearest_parent() {
         constants: &constants,
         symbols: &symbols,
         params: &[],
+        patterns: &[],
     };
     let findings = run(&program, &TestHost, &[(0, Value::Doc(root))], 10_000).unwrap();
     // `spec` exists; `hostNetwork` does not: the finding is on `spec`'s value (line 6).
@@ -207,6 +209,7 @@ fn the_budget_stops_an_endless_loop() {
         constants: &[],
         symbols: &symbols,
         params: &[],
+        patterns: &[],
     };
     let error = run(&program, &TestHost, &[], 1_000).unwrap_err();
     assert!(error.message.contains("budget"), "{error}");
@@ -232,6 +235,7 @@ fn runtime_type_errors_are_errors_not_panics() {
         constants: &constants,
         symbols: &symbols,
         params: &[],
+        patterns: &[],
     };
     let error = run(&program, &TestHost, &[], 100).unwrap_err();
     assert_eq!(error.message, "cannot order a string and an integer");
@@ -253,6 +257,7 @@ fn runtime_type_errors_are_errors_not_panics() {
         constants: &constants,
         symbols: &symbols,
         params: &[],
+        patterns: &[],
     };
     assert_eq!(
         run(&program, &TestHost, &[], 100).unwrap_err().message,
@@ -277,6 +282,7 @@ fn runtime_type_errors_are_errors_not_panics() {
         constants: &[],
         symbols: &symbols,
         params: &[],
+        patterns: &[],
     };
     assert_eq!(
         run(&program, &TestHost, &[], 100).unwrap_err().message,
