@@ -203,3 +203,27 @@ fn broken_framework_files_are_reported_with_their_position() {
         ]
     );
 }
+
+/// `""` is how the API spells "not set" for an enum string: comparing with it is no error.
+#[test]
+fn the_empty_string_is_comparable_with_enum_fields() {
+    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
+    let source = r#"policy tolerate-all {
+  title "Tolerations name an effect"
+  severity low
+  category standards
+  remediation "Name the effect."
+  match workload
+
+  for t in pod.tolerations {
+    deny t.effect == "" or t.effect == null
+      at t
+      message "toleration {t.key ?? ""} tolerates every effect"
+  }
+}
+"#;
+    let parsed = parse(source);
+    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
+    let checked = typeck::check(source, &parsed.file, &schemas);
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+}

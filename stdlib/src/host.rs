@@ -200,6 +200,15 @@ impl StdHost {
                 Ok(Value::Bool(a.overlaps(&b)))
             }
             (F::IsIp, [a]) => Ok(Value::Bool(parse_ip(string(a)?).is_ok())),
+            (F::Int, [a]) => Ok(match a.view() {
+                View::Int(number) => Value::Int(number),
+                View::Str(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+                    text.parse().map_or(Value::ABSENT, Value::Int)
+                }
+                View::Str(_) => Value::ABSENT,
+                _ => return Err(unexpected("an integer or a string", a)),
+            }),
+            (F::ScaledValue, [a, b, c]) => scaled_value(a, int(b)?, boolean(c)?),
             (F::SemverCompare, [a, b]) => {
                 let (a, b) = (semver(string(a)?)?, semver(string(b)?)?);
                 Ok(ordering(a.cmp(&b)))
@@ -296,6 +305,8 @@ enum Func {
     CidrContains,
     CidrOverlaps,
     IsIp,
+    Int,
+    ScaledValue,
     SemverCompare,
     ApiVersionCompare,
     Base64Decode,
@@ -378,6 +389,8 @@ const TABLE: &[(&str, u8, Func)] = &[
     ("cidrContains", 2, Func::CidrContains),
     ("cidrOverlaps", 2, Func::CidrOverlaps),
     ("isIP", 1, Func::IsIp),
+    ("int", 1, Func::Int),
+    ("scaledValue", 3, Func::ScaledValue),
     ("semverCompare", 2, Func::SemverCompare),
     ("apiVersionCompare", 2, Func::ApiVersionCompare),
     ("base64Decode", 1, Func::Base64Decode),
@@ -492,6 +505,37 @@ fn int(value: &Value<'_>) -> Result<i64, String> {
     match value.view() {
         View::Int(number) => Ok(number),
         _ => Err(unexpected("an integer", value)),
+    }
+}
+
+fn boolean(value: &Value<'_>) -> Result<bool, String> {
+    match value.view() {
+        View::Bool(flag) => Ok(flag),
+        _ => Err(unexpected("a boolean", value)),
+    }
+}
+
+/// `value` (an integer, or a percentage of `total`) as Kubernetes scales `maxUnavailable`.
+fn scaled_value(value: &Value<'_>, total: i64, round_up: bool) -> Result<Value<'static>, String> {
+    match value.view() {
+        View::Int(number) => Ok(Value::Int(number)),
+        View::Str(text) => {
+            let percent: i64 = text
+                .strip_suffix('%')
+                .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|digits| digits.parse().ok())
+                .ok_or_else(|| format!("`{text}` is neither an integer nor a percentage"))?;
+            let product = i128::from(percent) * i128::from(total);
+            let scaled = if round_up {
+                product.div_euclid(100) + i128::from(product.rem_euclid(100) != 0)
+            } else {
+                product.div_euclid(100)
+            };
+            i64::try_from(scaled)
+                .map(Value::Int)
+                .map_err(|_| format!("{percent}% of {total} is out of range"))
+        }
+        _ => Err(unexpected("an integer or a percentage", value)),
     }
 }
 

@@ -245,6 +245,21 @@ pub const BUILTINS: &[Builtin] = &[
         "Whether the text is an IPv4 or IPv6 address.",
         r#"isIP("::1")"#,
     ),
+    // Integers or strings (ports, `maxUnavailable`, `maxSurge`).
+    builtin(
+        "int",
+        "fn(int-or-string) -> int?",
+        true,
+        "The value as an integer: an integer as is, a string of decimal digits read, any other string (a port name, a percentage) absent.",
+        r#"int("8080") == 8080 and int("http") == null"#,
+    ),
+    builtin(
+        "scaledValue",
+        "fn(int-or-string, int, bool) -> int",
+        false,
+        "An integer, or a percentage (`\"25%\"`) of the total, rounded up when the third argument is true and down otherwise, as Kubernetes reads `maxUnavailable` and `maxSurge`; any other string is an error.",
+        r#"scaledValue("25%", 10, true) == 3 and scaledValue(2, 10, true) == 2"#,
+    ),
     builtin(
         "semverCompare",
         "fn(string, string) -> int",

@@ -106,6 +106,9 @@ pub fn parse_type(text: &str) -> Option<SigTy> {
     if text == "T" {
         return Some(SigTy::Var);
     }
+    if text == "int-or-string" {
+        return Some(SigTy::Concrete(Ty::IntOrString));
+    }
     named_type(text).map(SigTy::Concrete)
 }
 

@@ -1770,7 +1770,15 @@ impl<'a> Pass<'a> {
     }
 
     fn mismatch(&mut self, expr: &Expr, verb: &str, a: &Ty, b: &Ty) {
+        let int_or_string = [a, b]
+            .iter()
+            .any(|ty| matches!(ty.required(), Ty::IntOrString));
         let (a, b) = (self.show(a), self.show(b));
+        let help = if int_or_string {
+            "read an `int-or-string` with `int(x)` (absent for names and percentages) or `scaledValue(x, total, round_up)`"
+        } else {
+            "convert one side, or compare values of the same type"
+        };
         self.error(
             Diagnostic::error(
                 Code::TypeMismatch,
@@ -1778,7 +1786,7 @@ impl<'a> Pass<'a> {
                 expr.span,
             )
             .with_label(format!("`{a}` and `{b}`"))
-            .with_help("convert one side, or compare values of the same type"),
+            .with_help(help),
         );
     }
 
@@ -1819,7 +1827,9 @@ impl<'a> Pass<'a> {
         let Some(text) = lit.as_plain() else {
             return;
         };
-        if values.contains(&text) {
+        // The API reads `""` as "not set" for enum strings (a toleration's `effect: ""` means
+        // every effect), so comparing with it is always meaningful.
+        if text.is_empty() || values.contains(&text) {
             return;
         }
         let field_text = self.text(field.span);
