@@ -46,6 +46,8 @@ pub struct Entry {
     pub controls: Vec<String>,
     pub tags: Vec<String>,
     pub remediation: String,
+    /// Runs unless configured otherwise (`enabled false` makes a policy opt-in).
+    pub enabled: bool,
     pub doc: String,
     /// `name: type = default`
     pub params: Vec<(String, String, Option<String>)>,
@@ -93,13 +95,30 @@ pub fn entries(files: &[LibraryFile]) -> (Vec<Entry>, Problems) {
 }
 
 fn text_of(value: &MetaValue) -> String {
+    text_with(value, &[])
+}
+
+/// A metadata value as text; an interpolated parameter shows its default.
+fn text_with(value: &MetaValue, params: &[(String, String, Option<String>)]) -> String {
     match value {
         MetaValue::Str(lit) => lit
             .parts
             .iter()
             .map(|part| match part {
                 StringPart::Text(text) => text.clone(),
-                StringPart::Interp(expr) => format!("{{{}}}", format_expression(expr)),
+                StringPart::Interp(expr) => {
+                    let default = match &expr.kind {
+                        pol_compiler::ast::ExprKind::Name(name) => params
+                            .iter()
+                            .find(|(param, _, _)| param == name)
+                            .and_then(|(_, _, default)| default.as_ref()),
+                        _ => None,
+                    };
+                    match default {
+                        Some(default) => default.trim_matches('"').to_string(),
+                        None => format!("{{{}}}", format_expression(expr)),
+                    }
+                }
             })
             .collect(),
         MetaValue::Word(word) => word.text.clone(),
@@ -145,20 +164,23 @@ fn describe(file: &LibraryFile, policy: &Policy, tests: Option<(String, usize, u
         controls: Vec::new(),
         tags: Vec::new(),
         remediation: String::new(),
+        enabled: true,
         doc: policy.doc.clone().unwrap_or_default(),
         params: Vec::new(),
         matches: Vec::new(),
         tests,
     };
+    let mut title = None;
     for item in &policy.items {
         match item {
             PolicyItem::Meta(meta) => match meta.key.text.as_str() {
-                "title" => entry.title = text_of(&meta.value),
+                "title" => title = Some(&meta.value),
                 "severity" => entry.severity = text_of(&meta.value),
                 "category" => entry.category = text_of(&meta.value),
                 "controls" => entry.controls = list_of(&meta.value),
                 "tags" => entry.tags = list_of(&meta.value),
                 "remediation" => entry.remediation = text_of(&meta.value),
+                "enabled" => entry.enabled = !matches!(meta.value, MetaValue::Bool(false, _)),
                 _ => {}
             },
             PolicyItem::Param(param) => entry.params.push((
@@ -170,12 +192,16 @@ fn describe(file: &LibraryFile, policy: &Policy, tests: Option<(String, usize, u
                 for target in &found.targets {
                     entry.matches.push(match target {
                         MatchTarget::Workload(_) => "workload".to_string(),
+                        MatchTarget::Every(_) => "*".to_string(),
                         MatchTarget::Kind { kind, .. } => kind.text.clone(),
                     });
                 }
             }
             PolicyItem::Stmt(_) => {}
         }
+    }
+    if let Some(title) = title {
+        entry.title = text_with(title, &entry.params);
     }
     entry
 }

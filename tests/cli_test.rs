@@ -46,6 +46,14 @@ fn parameters_hold_patterns_and_computed_defaults() {
 }
 
 #[test]
+fn match_star_sees_every_resource_even_of_unknown_kinds() {
+    let output = pol(&["test", "tests/pol-test/every"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
 fn failing_cases_show_a_diff() {
     let output = pol(&["test", "tests/pol-test/failing"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));

@@ -414,6 +414,7 @@ fn policy(index: usize) -> impl Strategy<Value = Policy> {
         prop::collection::vec(
             prop_oneof![
                 Just(MatchTarget::Workload(Z)),
+                Just(MatchTarget::Every(Z)),
                 ("[A-Z][a-zA-Z]{0,8}", prop::option::of(plain_string())).prop_map(
                     |(kind, api_version)| {
                         MatchTarget::Kind {

@@ -161,17 +161,27 @@ fn list(entries: &[Entry], filter: &Filter, format: Format) -> Outcome {
                 .max(6);
             let _ = writeln!(
                 out,
-                "{:width$}  {:8}  {:family_width$}  TITLE",
-                "ID", "SEVERITY", "FAMILY"
+                "{:width$}  {:8}  {:family_width$}  {:3}  TITLE",
+                "ID", "SEVERITY", "FAMILY", "ON"
             );
             for entry in &selected {
                 let _ = writeln!(
                     out,
-                    "{:width$}  {:8}  {:family_width$}  {}",
-                    entry.id, entry.severity, entry.family, entry.title
+                    "{:width$}  {:8}  {:family_width$}  {:3}  {}",
+                    entry.id,
+                    entry.severity,
+                    entry.family,
+                    if entry.enabled { "yes" } else { "no" },
+                    entry.title
                 );
             }
-            let _ = writeln!(out, "{} of {} policies", selected.len(), entries.len());
+            let off = selected.iter().filter(|entry| !entry.enabled).count();
+            let _ = writeln!(
+                out,
+                "{} of {} policies ({off} off by default: turn them on with `enable` in pol.yaml)",
+                selected.len(),
+                entries.len()
+            );
         }
     }
     Outcome::Clean
@@ -182,6 +192,7 @@ fn entry_json(entry: &Entry, full: bool) -> serde_json::Value {
         "id": entry.id,
         "title": entry.title,
         "severity": entry.severity,
+        "enabled": entry.enabled,
         "category": entry.category,
         "family": entry.family,
         "controls": entry.controls,
@@ -246,6 +257,9 @@ fn show(entries: &[Entry], id: &str, format: Format) -> Outcome {
     }
     text.push_str(&format!("Matches:      {}\n", entry.matches.join(", ")));
     text.push_str(&format!("Category:     {}\n", entry.category));
+    if !entry.enabled {
+        text.push_str("Enabled:      no (turn it on with `enable` in pol.yaml)\n");
+    }
     text.push_str(&format!("Controls:     {}\n", entry.controls.join(", ")));
     if !entry.remediation.is_empty() {
         text.push_str(&format!("Remediation:  {}\n", entry.remediation));

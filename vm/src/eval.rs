@@ -44,6 +44,9 @@ pub struct Evaluator<'p> {
     /// choice: a document's keys are only looked up).
     symbols: HashMap<&'p str, u32, BuildHasherDefault<Fnv>>,
     kinds: HashMap<(&'p str, &'p str), usize>,
+    /// The entry of `match *` policies (`api_version` and `kind` both `*`), run on every
+    /// resource.
+    every: Option<usize>,
     pub budget: u64,
 }
 
@@ -108,11 +111,16 @@ impl<'p> Evaluator<'p> {
             .enumerate()
             .map(|(index, kind)| ((kind.api_version.as_str(), kind.kind.as_str()), index))
             .collect();
+        let every = pack
+            .kinds
+            .iter()
+            .position(|entry| entry.api_version == "*" && entry.kind == "*");
         Evaluator {
             pack,
             host,
             symbols,
             kinds,
+            every,
             budget: DEFAULT_BUDGET,
         }
     }
@@ -183,14 +191,16 @@ impl<'p> Evaluator<'p> {
         ) else {
             return Err(Unevaluable::NotAResource);
         };
-        let Some(entry) = self
+        let entry = self
             .kinds
             .get(&(api_version, kind))
-            .and_then(|index| self.pack.kinds.get(*index))
-        else {
+            .filter(|index| Some(**index) != self.every)
+            .and_then(|index| self.pack.kinds.get(*index));
+        let every = self.every.and_then(|index| self.pack.kinds.get(index));
+        if entry.is_none() && every.is_none() {
             return Ok(Vec::new());
-        };
-        let (pod, pod_metadata) = match &entry.pod_path {
+        }
+        let (pod, pod_metadata) = match entry.and_then(|entry| entry.pod_path.as_ref()) {
             Some(path) => {
                 let pod = walk(root, path.iter().map(String::as_str));
                 let metadata = walk(
@@ -230,9 +240,13 @@ impl<'p> Evaluator<'p> {
             (2, pod_metadata),
             (3, all_containers),
         ];
-        let mut outcomes = Vec::with_capacity(entry.policies.len());
+        let policies = entry
+            .into_iter()
+            .chain(every)
+            .flat_map(|entry| entry.policies.iter().copied());
+        let mut outcomes = Vec::new();
         let mut scratch = Scratch::new();
-        for &policy in &entry.policies {
+        for policy in policies {
             if !wanted(policy) {
                 continue;
             }

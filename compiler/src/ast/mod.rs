@@ -154,6 +154,9 @@ pub struct Match {
 pub enum MatchTarget {
     /// Pod and every pod controller; binds `pod`.
     Workload(Span),
+    /// `*`: every resource, of any kind and version, including kinds no schema knows;
+    /// `resource` is `any`.
+    Every(Span),
     /// A kind, optionally pinned to an API group/version: `Ingress @ "networking.k8s.io/v1"`.
     Kind {
         kind: Name,
@@ -165,7 +168,7 @@ pub enum MatchTarget {
 impl MatchTarget {
     pub fn span(&self) -> Span {
         match self {
-            MatchTarget::Workload(span) => *span,
+            MatchTarget::Workload(span) | MatchTarget::Every(span) => *span,
             MatchTarget::Kind { span, .. } => *span,
         }
     }

@@ -44,7 +44,7 @@ fn policy_(policy: &mut Policy) {
                 matcher.span = ZERO;
                 for target in &mut matcher.targets {
                     match target {
-                        MatchTarget::Workload(span) => *span = ZERO,
+                        MatchTarget::Workload(span) | MatchTarget::Every(span) => *span = ZERO,
                         MatchTarget::Kind {
                             kind,
                             api_version,

@@ -163,6 +163,8 @@ pub enum Code {
     InvalidLiteral,
     /// A control string that no framework defines.
     UnknownControl,
+    /// A list or map literal whose items have different types: reading them is unchecked.
+    MixedLiteral,
     /// A problem in a configuration file (`pol.yaml`).
     Config,
 }
@@ -209,6 +211,7 @@ impl Code {
             Code::InvalidPattern => "E0416",
             Code::InvalidLiteral => "E0417",
             Code::UnknownControl => "E0418",
+            Code::MixedLiteral => "W0419",
             Code::Config => "E0501",
         }
     }

@@ -334,6 +334,7 @@ impl<'a> Printer<'a> {
             }
             match target {
                 MatchTarget::Workload(_) => self.write("workload"),
+                MatchTarget::Every(_) => self.write("*"),
                 MatchTarget::Kind {
                     kind, api_version, ..
                 } => {

@@ -131,11 +131,32 @@ impl<'a> PolicyChecker<'a> {
         // Parameters, metadata and `match` are checked once.
         let mut base = Pass::new(self.source, self.schemas);
         let mut targets = Vec::new();
+        let mut every = false;
         for item in &policy.items {
             match item {
                 PolicyItem::Param(param) => base.param(param),
                 PolicyItem::Match(found) => {
                     targets = self.targets(found, &mut base.diagnostics);
+                    let stars: Vec<Span> = found
+                        .targets
+                        .iter()
+                        .filter_map(|target| match target {
+                            MatchTarget::Every(span) => Some(*span),
+                            _ => None,
+                        })
+                        .collect();
+                    every = !stars.is_empty();
+                    if every && found.targets.len() > 1 {
+                        base.diagnostics.push(
+                            Diagnostic::error(
+                                Code::AmbiguousKind,
+                                "`*` matches every kind: it stands alone in `match`",
+                                found.span,
+                            )
+                            .with_help("write `match *` and narrow with `when`, or list the kinds"),
+                        );
+                        targets.clear();
+                    }
                 }
                 PolicyItem::Meta(_) | PolicyItem::Stmt(_) => {}
             }
@@ -149,10 +170,14 @@ impl<'a> PolicyChecker<'a> {
         diagnostics.append(&mut base.diagnostics);
         let info = PolicyInfo {
             name: policy.name.text.clone(),
-            kinds: targets
-                .iter()
-                .map(|target| (target.kind.api_version(), target.kind.kind.clone()))
-                .collect(),
+            kinds: if every {
+                vec![("*".to_string(), "*".to_string())]
+            } else {
+                targets
+                    .iter()
+                    .map(|target| (target.kind.api_version(), target.kind.kind.clone()))
+                    .collect()
+            },
         };
         let guard = policy.items.iter().find_map(|item| match item {
             PolicyItem::Match(found) => found.guard.as_ref(),
@@ -170,6 +195,10 @@ impl<'a> PolicyChecker<'a> {
             let mut pass = base.child();
             match target {
                 Some(target) => pass.bind_resource(target),
+                None if every => {
+                    // Every kind, including kinds no schema knows: fields are not checked.
+                    pass.bind("resource", Ty::Any);
+                }
                 None => {
                     // Unknown kinds were reported; check the rest with an open `resource`.
                     pass.bind("resource", Ty::Unknown);
@@ -232,6 +261,7 @@ impl<'a> PolicyChecker<'a> {
         };
         for target in &found.targets {
             match target {
+                MatchTarget::Every(_) => {}
                 MatchTarget::Workload(_) => {
                     for (api_version, kind, path) in WORKLOADS {
                         if let Some(info) = self.schemas.kind(api_version, kind) {
@@ -1055,7 +1085,7 @@ impl<'a> Pass<'a> {
             ExprKind::Name(name) => self.name(name, expr.span),
             ExprKind::List(items) => {
                 let types: Vec<Ty> = items.iter().map(|item| self.expr(item)).collect();
-                Ty::List(Box::new(unify_all(&types)))
+                Ty::List(Box::new(self.literal_items(expr, "list", &types)))
             }
             ExprKind::Map(entries) => {
                 let mut types = Vec::new();
@@ -1065,7 +1095,7 @@ impl<'a> Pass<'a> {
                     }
                     types.push(self.expr(&entry.value));
                 }
-                Ty::Map(Box::new(unify_all(&types)))
+                Ty::Map(Box::new(self.literal_items(expr, "map", &types)))
             }
             ExprKind::Field { base, name } => {
                 let base_ty = self.expr(base);
@@ -1767,6 +1797,34 @@ impl<'a> Pass<'a> {
                 }
             }
         }
+    }
+
+    /// The item type of a literal list or map; items of different types make it `any`, whose
+    /// fields are not checked, so that is said.
+    fn literal_items(&mut self, expr: &Expr, what: &str, types: &[Ty]) -> Ty {
+        let joined = unify_all(types);
+        if matches!(joined, Ty::Any) && !types.iter().any(|ty| ty.required().is_lenient()) {
+            let mut shown: Vec<String> = Vec::new();
+            for ty in types {
+                let text = format!("`{}`", self.show(ty));
+                if !shown.contains(&text) {
+                    shown.push(text);
+                }
+            }
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    Code::MixedLiteral,
+                    format!(
+                        "the items of this {what} have different types: {}",
+                        shown.join(", ")
+                    ),
+                    expr.span,
+                )
+                .with_label("what is read from it is not type-checked")
+                .with_help("keep one type per list or map: bind the parts with separate `let`s"),
+            );
+        }
+        joined
     }
 
     fn mismatch(&mut self, expr: &Expr, verb: &str, a: &Ty, b: &Ty) {
