@@ -106,28 +106,40 @@ fn exit_codes_follow_the_threshold() {
     assert_eq!(missing.status.code(), Some(2));
 }
 
-#[test]
-fn select_and_ignore_choose_policies() {
-    let only = pol(&[
-        "check",
-        "examples/manifests/debug-pod.yaml",
-        "--format",
-        "json",
-        "--select",
-        "pss-host-*",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&only.stdout).unwrap();
-    let ids: Vec<&str> = report["findings"]
+/// The policy ids of the findings of `pol check --format json` on the debug pod, with `args`.
+fn debug_pod_policies(args: &[&str]) -> Vec<String> {
+    let output = pol(&[
+        &[
+            "check",
+            "examples/manifests/debug-pod.yaml",
+            "--format",
+            "json",
+        ],
+        args,
+    ]
+    .concat());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|finding| finding["policy"].as_str().unwrap())
-        .collect();
+        .map(|finding| finding["policy"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn select_and_ignore_choose_policies() {
+    let ids = debug_pod_policies(&["--select", "pss-host-*"]);
     assert!(!ids.is_empty());
     assert!(ids.iter().all(|id| id.starts_with("pss-host-")), "{ids:?}");
+    let ids = debug_pod_policies(&["--ignore", "pod-security"]);
+    assert!(!ids.is_empty(), "other families still report");
+    assert!(!ids.iter().any(|id| id.starts_with("pss-")), "{ids:?}");
     let none = pol(&[
         "check",
         "examples/manifests/debug-pod.yaml",
+        "--select",
+        "pod-security",
         "--ignore",
         "pod-security",
     ]);

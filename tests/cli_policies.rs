@@ -53,15 +53,29 @@ fn the_bundled_library_is_listed_in_full() {
     assert_eq!(listed.len(), policies_in_repository());
     for entry in listed {
         for key in [
-            "id", "title", "severity", "family", "controls", "file", "match",
+            "id", "title", "severity", "enabled", "family", "controls", "file", "match",
         ] {
             assert!(entry.get(key).is_some(), "{key} missing in {entry}");
         }
     }
+    // The library's promise: 170 policies, 150 of them beyond Pod Security.
+    assert!(listed.len() >= 170, "{} policies", listed.len());
+    let beyond = listed
+        .iter()
+        .filter(|entry| entry["family"] != "pod-security")
+        .count();
+    assert!(beyond >= 150, "{beyond} policies beyond Pod Security");
+    let off = listed
+        .iter()
+        .filter(|entry| entry["enabled"] == false)
+        .count();
     let text = stdout(&pol(&["policies", "list"]));
     assert!(text.contains("pss-privileged"), "{text}");
     assert!(
-        text.ends_with(&format!("{0} of {0} policies\n", listed.len())),
+        text.ends_with(&format!(
+            "{0} of {0} policies ({off} off by default: turn them on with `enable` in pol.yaml)\n",
+            listed.len()
+        )),
         "{text}"
     );
 }
