@@ -1,6 +1,8 @@
 //! Bundles the policy library into the binary: every `policies/**/*.pol` and its
-//! `*.test.yaml`, as text. The library is parsed only when a command needs it, so start-up
-//! does not pay for it.
+//! `*.test.yaml`, as text, and the library compiled into a pack for the default Kubernetes
+//! version, so `pol check` starts without compiling it. When the library does not compile
+//! (a policy being edited), no pack is bundled and the CLI compiles the text at run time,
+//! with its diagnostics.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -49,9 +51,67 @@ fn main() {
         );
     }
     out.push_str("];\n");
-    let target = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("bundled.rs");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
+    let pack_path = out_dir.join("bundled.polpack");
+    let written = prebuild(&library, &files).and_then(|bytes| {
+        std::fs::write(&pack_path, bytes).map_err(|error| format!("cannot write the pack: {error}"))
+    });
+    match written {
+        Ok(()) => {
+            let _ = writeln!(
+                out,
+                "/// The library compiled for the default Kubernetes version.\npub static PACK: Option<&[u8]> = Some(include_bytes!({:?}));",
+                pack_path.display().to_string()
+            );
+        }
+        Err(problem) => {
+            println!("cargo:warning=the bundled library is compiled at run time: {problem}");
+            out.push_str("pub static PACK: Option<&[u8]> = None;\n");
+        }
+    }
+    let target = out_dir.join("bundled.rs");
     if let Err(error) = std::fs::write(&target, out) {
         eprintln!("error: cannot write {}: {error}", target.display());
         std::process::exit(1);
+    }
+}
+
+/// The library compiled into pack bytes, or why not.
+fn prebuild(library: &Path, files: &[PathBuf]) -> Result<Vec<u8>, String> {
+    let mut sources = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|error| error.to_string())?;
+        let relative = file
+            .strip_prefix(library)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        sources.push((relative, text));
+    }
+    let (frameworks, errors) = pol_compiler::frameworks::Frameworks::from_files(
+        sources
+            .iter()
+            .filter(|(name, _)| name.starts_with("frameworks/") && name.ends_with(".yaml"))
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    );
+    if let Some(error) = errors.first() {
+        return Err(error.to_string());
+    }
+    let schemas = pol_compiler::schema::Schemas::builtin(pol_compiler::schema::DEFAULT_VERSION)
+        .map_err(|error| error.to_string())?;
+    let built = pol_compiler::build::build(
+        sources
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+        &std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
+        &schemas,
+        &frameworks,
+    );
+    match built.pack {
+        Some(pack) => Ok(pack.write()),
+        None => Err(format!(
+            "{} error(s) in the library; `pol test policies` shows them",
+            built.errors
+        )),
     }
 }

@@ -3,11 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use pol_compiler::build::build;
 use pol_compiler::frameworks::Frameworks;
 use pol_compiler::schema::{DEFAULT_VERSION, Schemas, VERSIONS, load_crds};
-use pol_compiler::{Diagnostic, parse, typeck};
-
-use pol_compiler::codegen::PackBuilder;
 use pol_vm::pack::Pack;
 
 use crate::files;
@@ -194,33 +192,25 @@ pub fn compile_sources(
     frameworks: &Frameworks,
     quiet: bool,
 ) -> Compiled {
-    let mut compiled = Compiled::default();
-    let mut builder = PackBuilder::new(env!("CARGO_PKG_VERSION"), schemas);
-    for source in sources
-        .iter()
-        .filter(|source| source.name.ends_with(".pol"))
-    {
-        let name = &source.name;
-        compiled.sources.insert(name.clone(), source.text.clone());
-        let parsed = parse(&source.text);
-        let mut diagnostics: Vec<Diagnostic> = parsed.diagnostics.clone();
-        if !parsed.has_errors() {
-            let checked = typeck::check(&source.text, &parsed.file, schemas);
-            let errors = checked.has_errors();
-            diagnostics.extend(checked.diagnostics.iter().cloned());
-            diagnostics.extend(frameworks.check(&parsed.file));
-            diagnostics.sort_by_key(|diagnostic| diagnostic.primary.span.start);
-            if !errors {
-                builder.add_file(name, &parsed.file, &checked);
-            }
-        }
-        compiled.files += 1;
-        compiled.policies += parsed.file.policies.len();
-        compiled.errors += diagnostics.iter().filter(|d| d.is_error()).count();
-        compiled.warnings += diagnostics.iter().filter(|d| !d.is_error()).count();
-        if !diagnostics.is_empty() {
-            report::diagnostics(name, &source.text, &diagnostics);
-        }
+    let built = build(
+        sources
+            .iter()
+            .map(|source| (source.name.as_str(), source.text.as_str())),
+        env!("CARGO_PKG_VERSION"),
+        schemas,
+        frameworks,
+    );
+    let mut compiled = Compiled {
+        files: built.files,
+        policies: built.policies,
+        errors: built.errors,
+        warnings: built.warnings,
+        pack: built.pack,
+        sources: pol_sources(sources),
+    };
+    for (name, diagnostics) in &built.diagnostics {
+        let text = compiled.sources.get(name).map_or("", String::as_str);
+        report::diagnostics(name, text, diagnostics);
     }
     let summary = format!(
         "{} polic{} in {} file{}: {} error{}, {} warning{}",
@@ -236,16 +226,20 @@ pub fn compile_sources(
     if !quiet || compiled.errors > 0 {
         report::note(&summary);
     }
-    if compiled.errors == 0 {
-        match builder.finish() {
-            Ok(pack) => compiled.pack = Some(pack),
-            Err(error) => {
-                report::error(&format!(
-                    "internal error: the compiled pack does not verify: {error}"
-                ));
-                compiled.errors += 1;
-            }
-        }
+    if let Some(error) = built.invalid {
+        report::error(&format!(
+            "internal error: the compiled pack does not verify: {error}"
+        ));
+        compiled.errors += 1;
     }
     compiled
+}
+
+/// The text of every `.pol` source, by name: what evaluation errors quote.
+pub fn pol_sources(sources: &[LibraryFile]) -> std::collections::BTreeMap<String, String> {
+    sources
+        .iter()
+        .filter(|source| source.name.ends_with(".pol"))
+        .map(|source| (source.name.clone(), source.text.clone()))
+        .collect()
 }

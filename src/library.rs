@@ -22,6 +22,13 @@ pub struct LibraryFile {
     pub text: String,
 }
 
+/// The bundled library compiled at build time for the default Kubernetes version and the
+/// bundled frameworks; `None` when the build could not compile it or the pack does not read
+/// back (then callers compile the text).
+pub fn bundled_pack() -> Option<pol_vm::pack::Pack> {
+    bundled::PACK.and_then(|bytes| pol_vm::pack::Pack::read(bytes).ok())
+}
+
 /// The bundled library's files (policies, test manifests, frameworks).
 pub fn bundled_files() -> Vec<LibraryFile> {
     bundled::FILES

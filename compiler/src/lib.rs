@@ -5,6 +5,7 @@
 //! The compiler does no I/O: callers hand it source text and get back values.
 
 pub mod ast;
+pub mod build;
 pub mod codegen;
 pub mod diagnostics;
 pub mod format;

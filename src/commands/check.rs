@@ -228,6 +228,15 @@ fn load_pack(args: &Args) -> Option<(Pack, Sources)> {
             }
         };
     }
+    let default_schemas = args.schema.k8s_version == pol_compiler::schema::DEFAULT_VERSION
+        && args.schema.crds.is_empty()
+        && args.frameworks.frameworks.is_empty();
+    if args.policies.is_empty()
+        && default_schemas
+        && let Some(pack) = crate::library::bundled_pack()
+    {
+        return Some((pack, compile::pol_sources(&crate::library::bundled_files())));
+    }
     let schemas = compile::schemas(&args.schema)?;
     let frameworks = compile::frameworks(&args.frameworks)?;
     let compiled = if args.policies.is_empty() {
