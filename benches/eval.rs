@@ -1,12 +1,13 @@
 //! Evaluation against parsing, on seeded realistic manifests (`support/manifests.rs`) of 1k and
-//! 10k resources, with the whole bundled library (`policies/`):
+//! 10k resources, with the bundled library (`policies/`) as it runs by default (the policies
+//! that ship off are left out):
 //!
 //! - `parse/N`: the YAML loader alone (spans on every node);
 //! - `evaluate/N`: every policy over every resource it matches, documents pre-parsed (the
 //!   throughput is resources per second);
 //! - `evaluate-pairs/N`: the same run counted per (resource, policy) pair that ran;
-//! - `check/N`: `pol check` end to end as a user runs it (process start, compiling the bundled
-//!   library, reading, parsing, evaluating, rendering JSON).
+//! - `check/N`: `pol check` end to end as a user runs it (process start, loading the prebuilt
+//!   library, reading, parsing, evaluating on every core, rendering JSON).
 //!
 //! `cargo bench --bench eval`. The goal to steer by: `evaluate` costs less than `parse`.
 
@@ -25,9 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pol_compiler::codegen::PackBuilder;
+use pol_compiler::build::build;
+use pol_compiler::frameworks::Frameworks;
 use pol_compiler::schema::Schemas;
-use pol_compiler::{parse, typeck};
 use pol_stdlib::host::StdHost;
 use pol_vm::document::{Limits, load};
 use pol_vm::eval::Evaluator;
@@ -51,31 +52,42 @@ fn pol_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The bundled library, compiled.
+/// The bundled library, compiled (frameworks are not needed to run it).
 fn library() -> Pack {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let schemas = Schemas::builtin("1.36").unwrap();
-    let mut builder = PackBuilder::new("bench", &schemas);
     let mut files = Vec::new();
     pol_files(&root.join("policies"), &mut files);
-    for path in files {
-        let source = std::fs::read_to_string(&path).unwrap();
-        let parsed = parse(&source);
-        let checked = typeck::check(&source, &parsed.file, &schemas);
-        assert!(
-            !parsed.has_errors() && !checked.has_errors(),
-            "{} does not compile",
-            path.display()
-        );
-        builder.add_file(&path.display().to_string(), &parsed.file, &checked);
-    }
-    builder.finish().unwrap()
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            (path.display().to_string(), text)
+        })
+        .collect();
+    let frameworks = Frameworks::default();
+    let built = build(
+        sources
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+        "bench",
+        &schemas,
+        &frameworks,
+    );
+    assert_eq!(built.errors, 0, "{:?}", built.diagnostics.first());
+    built.pack.unwrap()
 }
 
 fn benches(c: &mut Criterion) {
     let pack = library();
     let host = StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()).unwrap();
     let evaluator = Evaluator::new(&pack, &host);
+    // What runs by default: the policies that do not ship off.
+    let enabled = |policy: u32| {
+        pack.policies
+            .get(policy as usize)
+            .is_some_and(|meta| meta.enabled)
+    };
     let work = std::env::temp_dir().join(format!("pol-bench-eval-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
     for n in SIZES {
@@ -91,7 +103,7 @@ fn benches(c: &mut Criterion) {
         let (mut pairs, mut findings) = (0u64, 0usize);
         for document in &loaded.documents {
             for outcome in evaluator
-                .evaluate_in(&document.root, &inventory, &|_| true)
+                .evaluate_in(&document.root, &inventory, &enabled)
                 .unwrap()
             {
                 pairs += 1;
@@ -99,9 +111,10 @@ fn benches(c: &mut Criterion) {
             }
         }
         eprintln!(
-            "n={n}: {:.1} MB of YAML, {} policies, {pairs} resource-policy pairs, {findings} findings",
+            "n={n}: {:.1} MB of YAML, {} policies ({} on by default), {pairs} resource-policy pairs, {findings} findings",
             yaml.len() as f64 / 1e6,
-            pack.policies.len()
+            pack.policies.len(),
+            pack.policies.iter().filter(|meta| meta.enabled).count()
         );
 
         let mut group = c.benchmark_group("parse");
@@ -116,7 +129,7 @@ fn benches(c: &mut Criterion) {
             for document in &loaded.documents {
                 black_box(
                     evaluator
-                        .evaluate_in(&document.root, &inventory, &|_| true)
+                        .evaluate_in(&document.root, &inventory, &enabled)
                         .ok(),
                 );
             }

@@ -234,3 +234,31 @@ fn glob_and_regex_parameters_can_be_set_and_are_checked() {
     insta::assert_snapshot!(text(&bad.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn policies_that_ship_off_are_turned_on_with_enable() {
+    let web = "examples/manifests/web.yaml";
+    let off = pol(&["check", "--no-config", "--format", "json", web]);
+    assert_eq!(off.status.code(), Some(0), "{}", text(&off.stdout));
+    let on = pol(&[
+        "check",
+        "--config",
+        "tests/config/enable.yaml",
+        "--format",
+        "json",
+        web,
+    ]);
+    assert_eq!(on.status.code(), Some(1));
+    let mut ids: Vec<String> = json(&on)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["policy"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids,
+        ["allowed-image-registries", "require-recommended-app-labels"]
+    );
+}

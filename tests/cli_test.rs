@@ -54,6 +54,14 @@ fn match_star_sees_every_resource_even_of_unknown_kinds() {
 }
 
 #[test]
+fn cross_resource_cases_pass_with_and_without_a_namespace_index() {
+    let output = pol(&["test", "tests/pol-test/cross"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
+}
+
+#[test]
 fn failing_cases_show_a_diff() {
     let output = pol(&["test", "tests/pol-test/failing"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));

@@ -216,7 +216,7 @@ impl StdHost {
             (F::ApiVersionCompare, [a, b]) => {
                 Ok(ordering(compare_kube_versions(string(a)?, string(b)?)))
             }
-            (F::Base64Decode, [a]) => base64_decode(string(a)?).map(text),
+            (F::Base64Decode, [a]) => Ok(base64_decode(string(a)?)?.map_or(Value::ABSENT, text)),
             (F::ParseJson | F::ParseYaml, [a]) => parse_document(string(a)?),
             (F::Keys, [a]) => Ok(list(sorted_entries(a)?.into_keys().map(text).collect())),
             (F::Values, [a]) => Ok(list(sorted_entries(a)?.into_values().collect())),
@@ -1085,7 +1085,8 @@ fn semver(text: &str) -> Result<Version, String> {
 
 /// Standard base64 with padding; line breaks are ignored, as Go's decoder ignores them. The
 /// decoded bytes must be UTF-8 text.
-fn base64_decode(encoded: &str) -> Result<String, String> {
+/// The text `encoded` decodes to; `None` for bytes that are not UTF-8 text.
+fn base64_decode(encoded: &str) -> Result<Option<String>, String> {
     let symbols: Vec<(usize, u8)> = encoded
         .bytes()
         .enumerate()
@@ -1117,12 +1118,7 @@ fn base64_decode(encoded: &str) -> Result<String, String> {
         let [_, first, second, third] = bits.to_be_bytes();
         bytes.extend([first, second, third].into_iter().take(3 - padding));
     }
-    String::from_utf8(bytes).map_err(|_| {
-        format!(
-            "the base64 {} decodes to bytes that are not UTF-8 text",
-            quote(encoded)
-        )
-    })
+    Ok(String::from_utf8(bytes).ok())
 }
 
 fn bad_base64(encoded: &str, offset: usize) -> String {

@@ -277,9 +277,9 @@ pub const BUILTINS: &[Builtin] = &[
     // Encodings.
     builtin(
         "base64Decode",
-        "fn(string) -> string",
+        "fn(string) -> string?",
         true,
-        "Decoded base64 text.",
+        "Decoded base64 text; absent when the bytes are not UTF-8 text (binary data). Invalid base64 is an error.",
         r#"base64Decode("aGk=") == "hi""#,
     ),
     builtin(

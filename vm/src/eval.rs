@@ -64,6 +64,20 @@ impl std::fmt::Debug for Evaluator<'_> {
 #[derive(Debug, Clone, Default)]
 pub struct Inventory<'d> {
     by_query: Vec<Vec<&'d Node>>,
+    /// The same, by namespace (`default` for resources without `metadata.namespace`): what
+    /// `others(Kind, namespace)` reads without scanning the whole set.
+    by_namespace: Vec<Namespaces<'d>>,
+}
+
+/// Resources by namespace.
+pub type Namespaces<'d> = HashMap<&'d str, Vec<&'d Node>>;
+
+/// The namespace a resource counts in: `metadata.namespace`, or `default` without one.
+pub fn namespace_of(root: &Node) -> &str {
+    root.get("metadata")
+        .and_then(|metadata| metadata.get("namespace"))
+        .and_then(Node::as_str)
+        .unwrap_or("default")
 }
 
 impl<'d> Inventory<'d> {
@@ -139,8 +153,12 @@ impl<'p> Evaluator<'p> {
     /// left out.
     pub fn inventory<'d>(&self, resources: impl IntoIterator<Item = &'d Node>) -> Inventory<'d> {
         let mut by_query: Vec<Vec<&'d Node>> = vec![Vec::new(); self.pack.queries.len()];
+        let mut by_namespace: Vec<Namespaces<'d>> = vec![HashMap::new(); self.pack.queries.len()];
         if by_query.is_empty() {
-            return Inventory { by_query };
+            return Inventory {
+                by_query,
+                by_namespace,
+            };
         }
         for root in resources {
             let (Some(api_version), Some(kind)) = (
@@ -149,13 +167,24 @@ impl<'p> Evaluator<'p> {
             ) else {
                 continue;
             };
-            for (query, list) in self.pack.queries.iter().zip(by_query.iter_mut()) {
+            let namespace = namespace_of(root);
+            for ((query, list), namespaces) in self
+                .pack
+                .queries
+                .iter()
+                .zip(by_query.iter_mut())
+                .zip(by_namespace.iter_mut())
+            {
                 if query.selects(api_version, kind) {
                     list.push(root);
+                    namespaces.entry(namespace).or_default().push(root);
                 }
             }
         }
-        Inventory { by_query }
+        Inventory {
+            by_query,
+            by_namespace,
+        }
     }
 
     /// Runs every policy that matches the kind of `root` and that `wanted` accepts, with an
@@ -170,6 +199,7 @@ impl<'p> Evaluator<'p> {
     {
         static EMPTY: Inventory<'static> = Inventory {
             by_query: Vec::new(),
+            by_namespace: Vec::new(),
         };
         self.evaluate_in(root, &EMPTY, wanted)
     }
@@ -267,6 +297,7 @@ impl<'p> Evaluator<'p> {
                 params: &meta.params,
                 patterns: &self.pack.patterns,
                 inventory: &inventory.by_query,
+                namespaces: &inventory.by_namespace,
             };
             outcomes.push(Outcome {
                 policy,

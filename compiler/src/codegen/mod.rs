@@ -981,7 +981,13 @@ impl<'b, 'a> Lowering<'b, 'a> {
     fn call_expr(&mut self, call: &Expr, callee: &'a Expr, args: &'a [Expr]) {
         if let Some((group, kind)) = self.checked.queries.get(&call.span) {
             let query = self.builder.query(group, kind);
-            self.emit(Op::Others { query });
+            match args {
+                [_, namespace] => {
+                    self.expr(namespace);
+                    self.emit(Op::OthersIn { query });
+                }
+                _ => self.emit(Op::Others { query }),
+            }
             return;
         }
         let (name, receiver) = match &callee.kind {

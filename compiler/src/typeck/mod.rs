@@ -440,7 +440,7 @@ impl<'a> Pass<'a> {
     /// schema (its newest served version).
     fn others(&mut self, call: &Expr, args: &[Expr]) -> Ty {
         let kind = match args {
-            [arg] => match &arg.kind {
+            [arg] | [arg, _] => match &arg.kind {
                 ExprKind::Name(kind) => Some((kind.as_str(), arg.span)),
                 _ => None,
             },
@@ -453,10 +453,10 @@ impl<'a> Pass<'a> {
             self.error(
                 Diagnostic::error(
                     Code::ArgumentCount,
-                    "`others` takes one kind name",
+                    "`others` takes a kind name and optionally a namespace",
                     call.span,
                 )
-                .with_help("name the kind without quotes: `others(PodDisruptionBudget)`"),
+                .with_help("name the kind without quotes: `others(PodDisruptionBudget)`, `others(Service, namespace)`"),
             );
             return Ty::Unknown;
         };
@@ -496,6 +496,20 @@ impl<'a> Pass<'a> {
         let Some(chosen) = candidates.first() else {
             return Ty::Unknown;
         };
+        if let [_, namespace] = args {
+            let ty = self.expr(namespace);
+            if !ty.is_lenient() && !matches!(ty.required(), Ty::String) {
+                let shown = self.show(&ty);
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("the namespace of `others` is a string, not `{shown}`"),
+                        namespace.span,
+                    )
+                    .with_help("pass a namespace name: `others(Service, resource.metadata.namespace ?? \"default\")`"),
+                );
+            }
+        }
         self.queries
             .push((call.span, (chosen.group.clone(), chosen.kind.clone())));
         Ty::List(Box::new(Ty::Object(chosen.object)))

@@ -92,6 +92,7 @@ macro_rules! for_each_op {
             Concat { count: u16 } (count as usize, 1) "pop `count` values, print and join them into a string";
             Deny { site: u16, edits: u8 } (2 + 2 * edits as usize, 0) "pop the fix edits' (target, value) pairs, the message and the place: a finding of deny site `site`";
             Return {} (0, 0) "end of the function";
+            OthersIn { query: u16 } (1, 1) "pop a namespace; push the resources of query `query` in it (no `metadata.namespace` counts as `default`), except the one being evaluated";
         }
     };
 }

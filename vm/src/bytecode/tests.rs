@@ -56,6 +56,7 @@ fn every_op() -> Vec<Op> {
         Op::Concat { count: 4 },
         Op::Deny { site: 5, edits: 1 },
         Op::Return {},
+        Op::OthersIn { query: 2 },
     ]
 }
 

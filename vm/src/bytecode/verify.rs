@@ -169,7 +169,9 @@ fn check_operands(offset: usize, op: &Op, context: &Context<'_>) -> Result<(), V
     match *op {
         Op::Const { index } => range("constant", index as usize, context.constants),
         Op::Param { index } => range("parameter", usize::from(index), context.params),
-        Op::Others { query } => range("query", usize::from(query), context.queries),
+        Op::Others { query } | Op::OthersIn { query } => {
+            range("query", usize::from(query), context.queries)
+        }
         Op::Load { local } | Op::Store { local } => range("local", usize::from(local), locals),
         Op::Field { symbol } => range("symbol", symbol as usize, context.symbols),
         Op::Call { builtin, argc } => {

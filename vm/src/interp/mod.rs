@@ -164,6 +164,8 @@ pub struct Program<'p> {
     pub patterns: &'p [PatternDef],
     /// The evaluation set, by query index: what `Others` reads.
     pub inventory: &'p [Vec<&'p Node>],
+    /// The evaluation set by query index and namespace: what `OthersIn` reads.
+    pub namespaces: &'p [crate::eval::Namespaces<'p>],
 }
 
 /// A place in the document: the node, or for an absent value its nearest existing ancestor
@@ -385,11 +387,30 @@ impl<'d> Machine<'_, 'd, '_> {
                     .ok_or_else(|| self.error("unverified code: parameter out of range"))?;
                 self.stack.push(Value::Const(constant));
             }
-            Op::Others { query } => {
-                let resources = program
-                    .inventory
-                    .get(usize::from(query))
-                    .map_or(&[][..], Vec::as_slice);
+            Op::Others { query } | Op::OthersIn { query } => {
+                let resources = if let Op::OthersIn { .. } = op {
+                    let namespace = self.pop()?;
+                    let namespace = match namespace.view() {
+                        View::Str(text) => text,
+                        View::Absent | View::Null => "default",
+                        other => {
+                            return Err(self.error(&format!(
+                                "`others` needs a namespace string, found {}",
+                                other.kind()
+                            )));
+                        }
+                    };
+                    program
+                        .namespaces
+                        .get(usize::from(query))
+                        .and_then(|namespaces| namespaces.get(namespace))
+                        .map_or(&[][..], Vec::as_slice)
+                } else {
+                    program
+                        .inventory
+                        .get(usize::from(query))
+                        .map_or(&[][..], Vec::as_slice)
+                };
                 // The resource being evaluated is local 0; it is not one of the others.
                 let current = match self.locals.first() {
                     Some(Slot::Value(Value::Doc(node))) => Some(*node),

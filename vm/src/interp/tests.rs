@@ -144,6 +144,7 @@ fn a_finding_points_at_the_offending_field() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
+        namespaces: &[],
         code: &code,
         locals: 3,
         constants: &constants,
@@ -183,6 +184,7 @@ fn an_absent_field_points_at_its_nearest_parent() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
+        namespaces: &[],
         code: &code,
         locals: 1,
         constants: &constants,
@@ -204,6 +206,7 @@ fn the_budget_stops_an_endless_loop() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
+        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &[],
@@ -230,6 +233,7 @@ fn runtime_type_errors_are_errors_not_panics() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
+        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &constants,
@@ -252,6 +256,7 @@ fn runtime_type_errors_are_errors_not_panics() {
     let constants = [Constant::Null, Constant::Int(1), Constant::Int(0)];
     let program = Program {
         inventory: &[],
+        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &constants,
@@ -277,6 +282,7 @@ fn runtime_type_errors_are_errors_not_panics() {
     let code = prepared(&code, 0);
     let program = Program {
         inventory: &[],
+        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &[],
