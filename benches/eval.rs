@@ -52,7 +52,7 @@ fn pol_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The bundled library, compiled (frameworks are not needed to run it).
+/// The bundled library, compiled.
 fn library() -> Pack {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let schemas = Schemas::builtin("1.36").unwrap();
@@ -65,7 +65,22 @@ fn library() -> Pack {
             (path.display().to_string(), text)
         })
         .collect();
-    let frameworks = Frameworks::default();
+    let frameworks_dir = root.join("policies/frameworks");
+    let framework_files: Vec<(String, String)> = std::fs::read_dir(&frameworks_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path.display().to_string(), text)
+        })
+        .collect();
+    let (frameworks, errors) = Frameworks::from_files(
+        framework_files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    );
+    assert!(errors.is_empty(), "{:?}", errors.first());
     let built = build(
         sources
             .iter()

@@ -190,11 +190,19 @@ impl<'a> PolicyChecker<'a> {
             targets.into_iter().map(Some).collect()
         };
         let kinds = passes.len();
+        // In a policy that matches pod kinds and others, the others see an absent `pod`.
+        let pod_types = {
+            let probe = base.child();
+            passes
+                .iter()
+                .flatten()
+                .find_map(|target| probe.pod_types(target))
+        };
         let mut found: BTreeMap<(u32, u32, String), (Diagnostic, Vec<String>)> = BTreeMap::new();
         for target in &passes {
             let mut pass = base.child();
             match target {
-                Some(target) => pass.bind_resource(target),
+                Some(target) => pass.bind_resource(target, pod_types.as_ref()),
                 None if every => {
                     // Every kind, including kinds no schema knows: fields are not checked.
                     pass.bind("resource", Ty::Any);
@@ -604,11 +612,32 @@ impl<'a> Pass<'a> {
         ty.display(self.schemas).to_string()
     }
 
-    fn bind_resource(&mut self, target: &Target<'_>) {
+    /// Binds `resource`, and `pod` and `podMetadata` for pod kinds. For a kind without a pod
+    /// in a policy that also matches pod kinds, `pod` and `podMetadata` are bound as optional
+    /// (absent when the policy runs), with the types `elsewhere` gives.
+    fn bind_resource(&mut self, target: &Target<'_>, elsewhere: Option<&(Ty, Option<Ty>)>) {
         self.bind("resource", Ty::Object(target.kind.object));
-        let Some(path) = target.pod_path else {
-            return;
-        };
+        match self.pod_types(target) {
+            Some((pod, metadata)) => {
+                self.bind("pod", pod);
+                if let Some(metadata) = metadata {
+                    self.bind("podMetadata", metadata);
+                }
+            }
+            None => {
+                if let Some((pod, metadata)) = elsewhere {
+                    self.bind("pod", pod.clone().optional());
+                    if let Some(metadata) = metadata {
+                        self.bind("podMetadata", metadata.clone().optional());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The types of `pod` and `podMetadata` for a pod kind.
+    fn pod_types(&self, target: &Target<'_>) -> Option<(Ty, Option<Ty>)> {
+        let path = target.pod_path?;
         let mut pod = Some(Ty::Object(target.kind.object));
         let mut metadata = None;
         for (index, step) in path.iter().enumerate() {
@@ -623,12 +652,7 @@ impl<'a> Pass<'a> {
                 pod = object.field(step).map(|field| field.ty.required().clone());
             }
         }
-        if let Some(pod) = pod {
-            self.bind("pod", pod);
-        }
-        if let Some(metadata) = metadata {
-            self.bind("podMetadata", metadata);
-        }
+        pod.map(|pod| (pod, metadata))
     }
 
     // ---- declarations ----
