@@ -183,6 +183,7 @@ impl StdHost {
             (F::Replace, [a, b, c]) => Ok(text(string(a)?.replace(string(b)?, string(c)?))),
             (F::Substring, [a, b, c]) => substring(string(a)?, int(b)?, int(c)?),
             (F::String, [a]) => Ok(text(display(a))),
+            (F::Untyped, [a]) => Ok(a.clone()),
             (F::Find, [a, b]) => Ok(self
                 .regex_arg(b)?
                 .find(string(a)?)
@@ -221,6 +222,20 @@ impl StdHost {
             (F::Keys, [a]) => Ok(list(sorted_entries(a)?.into_keys().map(text).collect())),
             (F::Values, [a]) => Ok(list(sorted_entries(a)?.into_values().collect())),
             (F::Sum, [a]) => sum(a),
+            (F::Count, [a]) => {
+                let mut trues = 0i64;
+                for item in list_items(a)? {
+                    match item.view() {
+                        View::Bool(flag) => trues += i64::from(flag),
+                        _ => return Err(unexpected("a list of booleans", &item)),
+                    }
+                }
+                Ok(Value::Int(trues))
+            }
+            (F::Count, [a, b]) => {
+                let matching = list_items(a)?.iter().filter(|item| equal(item, b)).count();
+                Ok(Value::Int(i64::try_from(matching).unwrap_or(i64::MAX)))
+            }
             (F::Min, [a]) => Ok(extreme(orderable(a)?, Ordering::Less)),
             (F::Max, [a]) => Ok(extreme(orderable(a)?, Ordering::Greater)),
             (F::Sort, [a]) => {
@@ -294,6 +309,7 @@ enum Func {
     Replace,
     Substring,
     String,
+    Untyped,
     Find,
     Captures,
     Quantity,
@@ -315,6 +331,7 @@ enum Func {
     Keys,
     Values,
     Sum,
+    Count,
     Min,
     Max,
     Sort,
@@ -375,6 +392,7 @@ const TABLE: &[(&str, u8, Func)] = &[
     ("replace", 3, Func::Replace),
     ("substring", 3, Func::Substring),
     ("string", 1, Func::String),
+    ("untyped", 1, Func::Untyped),
     ("find", 2, Func::Find),
     ("captures", 2, Func::Captures),
     ("quantity", 1, Func::Quantity),
@@ -399,6 +417,8 @@ const TABLE: &[(&str, u8, Func)] = &[
     ("keys", 1, Func::Keys),
     ("values", 1, Func::Values),
     ("sum", 1, Func::Sum),
+    ("count", 1, Func::Count),
+    ("count", 2, Func::Count),
     ("min", 1, Func::Min),
     ("max", 1, Func::Max),
     ("sort", 1, Func::Sort),
@@ -990,6 +1010,9 @@ fn selects<'d>(selector: &Value<'d>, labels: &Value<'d>) -> Result<Value<'d>, St
     if selector.is_missing() {
         return Ok(Value::Bool(false));
     }
+    if let Some(found) = selects_by_labels(selector, labels) {
+        return Ok(Value::Bool(found));
+    }
     let selector = label_selector(selector)?;
     let labels = if labels.is_missing() {
         BTreeMap::new()
@@ -997,6 +1020,51 @@ fn selects<'d>(selector: &Value<'d>, labels: &Value<'d>) -> Result<Value<'d>, St
         string_map(labels, "labels")?
     };
     Ok(Value::Bool(selector.matches(&labels)))
+}
+
+/// `selects` for the common case, without building a selector or a label map (cross-resource
+/// policies call it for every pair): a valid selector with only `matchLabels`, and labels that
+/// are a document map of strings or missing. `None` leaves every other case, and every error,
+/// to the general path.
+fn selects_by_labels(selector: &Value<'_>, labels: &Value<'_>) -> Option<bool> {
+    let mut match_labels = None;
+    for (key, value) in map_entries(selector).ok()? {
+        match &*key {
+            "matchLabels" if !value.is_missing() => match_labels = Some(value),
+            "matchLabels" | "matchExpressions" if value.is_missing() => {}
+            _ => return None,
+        }
+    }
+    let labels: &[(document::Key, Node)] = match labels {
+        Value::Doc(node) => match &node.value {
+            DocValue::Map(entries) => entries,
+            DocValue::Null => &[],
+            _ => return None,
+        },
+        other if other.is_missing() => &[],
+        _ => return None,
+    };
+    if labels
+        .iter()
+        .any(|(_, value)| !matches!(value.value, DocValue::String(_)))
+    {
+        return None;
+    }
+    let mut all = true;
+    for (key, wanted) in map_entries(&match_labels?).ok()? {
+        let wanted = wanted.as_str()?;
+        if crate::selector::validate_label_key(&key).is_err()
+            || crate::selector::validate_label_value(wanted).is_err()
+        {
+            return None;
+        }
+        all = all
+            && labels.iter().any(|(label, value)| {
+                *label.text == *key
+                    && matches!(&value.value, DocValue::String(text) if text == wanted)
+            });
+    }
+    Some(all)
 }
 
 /// A `LabelSelector` object (`matchLabels`, `matchExpressions`), validated as the API server
@@ -1368,5 +1436,52 @@ fn has<'d>(map: &Value<'d>, key: &str) -> Result<Value<'d>, String> {
         View::Absent | View::Null => Ok(Value::Bool(false)),
         View::Map(map) => Ok(Value::Bool(has_key(map, key))),
         _ => Err(unexpected("a map", map)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "test code: a failed unwrap is a failed test"
+    )]
+
+    use super::*;
+    use proptest::collection::btree_map;
+    use proptest::prelude::*;
+
+    fn yaml_map(map: &BTreeMap<String, String>) -> String {
+        let items: Vec<String> = map
+            .iter()
+            .map(|(key, value)| format!("{key:?}: {value:?}"))
+            .collect();
+        format!("{{{}}}", items.join(", "))
+    }
+
+    proptest! {
+        /// The allocation-free path of `selects` agrees with the general one wherever it
+        /// answers, and answers for every valid `matchLabels` selector over document labels.
+        #[test]
+        fn the_match_labels_fast_path_agrees(
+            wanted in btree_map("[a-c]{1,2}|bad key|-x", "[x-z]{0,2}|bad value!", 0..3),
+            labels in btree_map("[a-c]{1,2}", "[x-z]{0,2}", 0..4),
+        ) {
+            let text = format!(
+                "selector: {{matchLabels: {}}}\nlabels: {}\n",
+                yaml_map(&wanted),
+                yaml_map(&labels)
+            );
+            let loaded = document::load(text.as_bytes(), &Limits::default());
+            let root = &loaded.documents[0].root;
+            let selector = Value::Doc(root.get("selector").unwrap());
+            let labels_value = Value::Doc(root.get("labels").unwrap());
+            let general = label_selector(&selector)
+                .map(|parsed| parsed.matches(&string_map(&labels_value, "labels").unwrap()));
+            match selects_by_labels(&selector, &labels_value) {
+                Some(found) => prop_assert_eq!(Ok(found), general),
+                None => prop_assert!(general.is_err(), "valid selector left to the general path"),
+            }
+        }
     }
 }

@@ -137,6 +137,13 @@ pub const BUILTINS: &[Builtin] = &[
         r#"substring("abcd", 1, 3) == "bc""#,
     ),
     builtin(
+        "untyped",
+        "fn(T) -> any",
+        false,
+        "The same value, typed `any`: its fields are read without type checking. For a field that only some of the matched kinds have (`untyped(resource).spec.selector` in a policy matching Deployments and CronJobs); costs nothing.",
+        r#"untyped({a: 1}).a == 1"#,
+    ),
+    builtin(
         "string",
         "fn(T) -> string",
         true,
@@ -310,6 +317,20 @@ pub const BUILTINS: &[Builtin] = &[
         true,
         "The values, by sorted key.",
         r#"values({b: 1, a: 2}) == [2, 1]"#,
+    ),
+    builtin(
+        "count",
+        "fn(list<bool>) -> int",
+        true,
+        "How many items are true: `count([c.x == 1 for c in cs])`.",
+        "count([true, false, true]) == 2",
+    ),
+    builtin(
+        "count",
+        "fn(list<T>, T) -> int",
+        true,
+        "How many items equal the value.",
+        r#"count(["a", "b", "a"], "a") == 2"#,
     ),
     builtin(
         "sum",
