@@ -2,7 +2,8 @@
 //!
 //! One layout for every file: two-space indentation, one space around binary operators, one
 //! `deny` clause per line, lists on one line while they fit in [`WIDTH`] columns and one item
-//! per line otherwise. Comments are kept: a comment on its own line stays on its own line
+//! per line otherwise, `or` and `and` chains likewise (one operand per line, each continuation
+//! line starting with the operator). Comments are kept: a comment on its own line stays on its own line
 //! before the same construct, a comment at the end of a line stays at the end of that line. A
 //! comment in the middle of a one-line expression moves to its own line before the next line.
 //! Up to one blank line between constructs is kept. The author's parentheses are kept;
@@ -604,7 +605,7 @@ impl<'a> Printer<'a> {
                     );
                 }
             },
-            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, expr),
             ExprKind::Quantifier {
                 kind,
                 binding,
@@ -663,7 +664,7 @@ impl<'a> Printer<'a> {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr) {
+    fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, whole: &Expr) {
         let precedence = op.precedence();
         let (lhs_slot, rhs_slot) = match precedence {
             // Non-associative: both sides one level tighter.
@@ -683,6 +684,38 @@ impl<'a> Printer<'a> {
             ),
             _ => (closed(precedence), tighter(precedence)),
         };
+        if matches!(op, BinaryOp::Or | BinaryOp::And)
+            && !self.flat
+            && !self.has_comment_within(whole.span)
+            && self.column() + self.flat_width(|p| p.binary(op, lhs, rhs, whole)) > WIDTH
+        {
+            // Too long for one line: one operand of the chain per line, each continuation
+            // line starting with the operator, two levels deeper than the line it continues
+            // (one level is where a `deny`'s `at` and `message` clauses stand).
+            let mut operands = vec![rhs];
+            let mut first = lhs;
+            while let ExprKind::Binary {
+                op: inner,
+                lhs: inner_lhs,
+                rhs: inner_rhs,
+            } = &first.kind
+                && *inner == op
+            {
+                operands.push(inner_rhs);
+                first = inner_lhs;
+            }
+            operands.reverse();
+            self.expr_in(first, lhs_slot);
+            self.indent += 2;
+            for operand in operands {
+                self.start_line();
+                self.write(op.as_str());
+                self.write(" ");
+                self.expr_in(operand, rhs_slot);
+            }
+            self.indent -= 2;
+            return;
+        }
         self.expr_in(lhs, lhs_slot);
         self.write(" ");
         self.write(op.as_str());
