@@ -768,7 +768,7 @@ pub fn wildcard(pattern: &str, text: &str) -> bool {
 /// A configuration value as a parameter of type `ty` (as written in the policy). Globs and
 /// regexes are checked here and added to the pack's `patterns`. An error names the innermost
 /// value at fault.
-fn constant(
+pub(crate) fn constant(
     node: &Node,
     ty: &str,
     patterns: &mut Vec<PatternDef>,

@@ -42,7 +42,7 @@ fn parameters_hold_patterns_and_computed_defaults() {
     let output = pol(&["test", "tests/pol-test/params"]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("8 passed, 0 failed"), "{stdout}");
 }
 
 #[test]

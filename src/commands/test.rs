@@ -6,6 +6,9 @@
 //! `NAME.pol` is expected to report a finding — where the offending field is absent, the line
 //! of its nearest existing parent. A case expects exactly the marked findings: no more, no
 //! fewer. The evaluation set of a case (what `others(Kind)` sees) is the case's documents. Every policy needs at least one case where it reports and one where it does not.
+//! A `# param: NAME = VALUE` comment in a case (VALUE in YAML flow style, checked against the
+//! parameter's type as `pol.yaml` values are) runs that case with the parameter set, for every
+//! policy of the file that has it; `# param: POLICY-ID.NAME = VALUE` for one policy.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +47,8 @@ struct Case {
     chunks: std::ops::Range<usize>,
     /// (policy id, line), sorted.
     expected: Vec<(String, u32)>,
+    /// `# param:` settings: (name, value text, line).
+    params: Vec<(String, String, u32)>,
 }
 
 /// What one case found.
@@ -271,6 +276,7 @@ fn cases_of(text: &str, ids: &[&str]) -> (Vec<Case>, Vec<String>) {
     let mut cases: Vec<Case> = Vec::new();
     let mut problems = Vec::new();
     let mut expectations: Vec<(usize, String, u32)> = Vec::new();
+    let mut settings: Vec<(usize, String, String, u32)> = Vec::new();
     let mut names: BTreeMap<usize, (String, u32)> = BTreeMap::new();
     for (number, line) in (1u32..).zip(text.lines()) {
         let trimmed = line.trim_start();
@@ -278,6 +284,21 @@ fn cases_of(text: &str, ids: &[&str]) -> (Vec<Case>, Vec<String>) {
             names
                 .entry(chunk_of(number))
                 .or_insert_with(|| (name.trim().to_string(), number));
+        }
+        if let Some(setting) = trimmed.strip_prefix("# param:") {
+            match setting.split_once('=') {
+                Some((name, value)) if !name.trim().is_empty() && !value.trim().is_empty() => {
+                    settings.push((
+                        chunk_of(number),
+                        name.trim().to_string(),
+                        value.trim().to_string(),
+                        number,
+                    ));
+                }
+                _ => problems.push(format!(
+                    "line {number}: `# param:` needs `NAME = VALUE`, as in `# param: min_replicas = 3`"
+                )),
+            }
         }
         if let Some(at) = comment_marker(line, "# expect:") {
             for id in line[at..]
@@ -304,6 +325,7 @@ fn cases_of(text: &str, ids: &[&str]) -> (Vec<Case>, Vec<String>) {
                 line: *at,
                 chunks: chunk..chunk + 1,
                 expected: Vec::new(),
+                params: Vec::new(),
             }),
             None => match cases.last_mut() {
                 Some(case) => case.chunks.end = chunk + 1,
@@ -312,6 +334,7 @@ fn cases_of(text: &str, ids: &[&str]) -> (Vec<Case>, Vec<String>) {
                     line,
                     chunks: chunk..chunk + 1,
                     expected: Vec::new(),
+                    params: Vec::new(),
                 }),
             },
         }
@@ -319,6 +342,11 @@ fn cases_of(text: &str, ids: &[&str]) -> (Vec<Case>, Vec<String>) {
     for (chunk, id, line) in expectations {
         if let Some(case) = cases.iter_mut().find(|case| case.chunks.contains(&chunk)) {
             case.expected.push((id, line));
+        }
+    }
+    for (chunk, name, value, line) in settings {
+        if let Some(case) = cases.iter_mut().find(|case| case.chunks.contains(&chunk)) {
+            case.params.push((name, value, line));
         }
     }
     for case in &mut cases {
@@ -348,9 +376,96 @@ fn run_case(
     policies: &[u32],
     file: &str,
 ) -> Verdict {
+    let mut verdict = Verdict::default();
+    if !case.params.is_empty() {
+        let mut pack = runner.evaluator.pack().clone();
+        if let Err(problem) = set_params(&mut pack, policies, &case.params) {
+            verdict.errors.push(problem);
+            return verdict;
+        }
+        let host = match StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()) {
+            Ok(host) => host,
+            Err(error) => {
+                verdict.errors.push(error.to_string());
+                return verdict;
+            }
+        };
+        let evaluator = Evaluator::new(&pack, &host);
+        let with_params = Runner {
+            evaluator: &evaluator,
+            sources: runner.sources,
+        };
+        return evaluate_case(case, loaded, &with_params, policies, file, verdict);
+    }
+    evaluate_case(case, loaded, runner, policies, file, verdict)
+}
+
+/// Sets the `# param:` values of a case on `policies` of `pack`: each names a parameter of
+/// at least one of them, and its value has the parameter's type.
+fn set_params(
+    pack: &mut Pack,
+    policies: &[u32],
+    params: &[(String, String, u32)],
+) -> Result<(), String> {
+    for (setting, text, line) in params {
+        // `policy-id.name` sets one policy's parameter; a bare name, every policy's.
+        let (only, name) = match setting.rsplit_once('.') {
+            Some((policy, name)) => (Some(policy), name),
+            None => (None, setting.as_str()),
+        };
+        // A document is a map: the value is read as the value of a key.
+        let loaded = load(format!("value: {text}\n").as_bytes(), &Limits::default());
+        let node = match (loaded.errors.first(), loaded.documents.first()) {
+            (None, Some(document)) => document.root.get("value").cloned(),
+            _ => None,
+        };
+        let Some(node) = node else {
+            return Err(format!("line {line}: `{text}` is not a YAML value"));
+        };
+        let mut used = false;
+        for &index in policies {
+            let Some(policy) = pack.policies.get(index as usize) else {
+                continue;
+            };
+            if only.is_some_and(|id| id != policy.id) {
+                continue;
+            }
+            let Some(slot) = policy.param_names.iter().position(|known| known == name) else {
+                continue;
+            };
+            let ty = policy
+                .param_types
+                .get(slot)
+                .cloned()
+                .unwrap_or_else(|| "any".to_string());
+            let value = crate::config::constant(&node, &ty, &mut pack.patterns)
+                .map_err(|(_, message)| format!("line {line}: `{name}`: {message}"))?;
+            if let Some(policy) = pack.policies.get_mut(index as usize)
+                && let Some(current) = policy.params.get_mut(slot)
+            {
+                *current = value;
+                used = true;
+            }
+        }
+        if !used {
+            return Err(format!(
+                "line {line}: `# param: {setting}` names no parameter of the policies of this file"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn evaluate_case(
+    case: &Case,
+    loaded: &pol_vm::document::Loaded,
+    runner: &Runner<'_>,
+    policies: &[u32],
+    file: &str,
+    mut verdict: Verdict,
+) -> Verdict {
     let evaluator = runner.evaluator;
     let pack: &Pack = evaluator.pack();
-    let mut verdict = Verdict::default();
     for error in &loaded.errors {
         if error
             .document
