@@ -302,3 +302,31 @@ fn the_prebuilt_library_agrees_with_its_sources() {
     assert!(prebuilt.as_array().is_some_and(|all| !all.is_empty()));
     assert_eq!(prebuilt, findings(&["--policies", "policies"]));
 }
+
+#[test]
+fn profile_lists_the_policies_by_evaluation_time() {
+    let output = pol(&[
+        "check",
+        "--profile",
+        "--select",
+        "pod-security",
+        "examples/manifests/debug-pod.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("evaluation time by policy (all cores together:"),
+        "{stderr}"
+    );
+    // Every selected policy that ran is a row, and nothing else is.
+    let rows: Vec<&str> = stderr.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{stderr}");
+    assert!(
+        rows.iter()
+            .all(|row| row.split_whitespace().last().unwrap().starts_with("pss-")),
+        "{stderr}"
+    );
+    // Without the flag, nothing on standard error.
+    let quiet = pol(&["check", "examples/manifests/debug-pod.yaml"]);
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+}

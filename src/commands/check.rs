@@ -63,6 +63,9 @@ pub struct Args {
     /// List the findings that exemptions cover (they are always counted).
     #[arg(long)]
     show_exempted: bool,
+    /// Print, on standard error, the policies that took the most evaluation time.
+    #[arg(long)]
+    profile: bool,
     #[command(flatten)]
     schema: SchemaArgs,
     #[command(flatten)]
@@ -133,7 +136,8 @@ pub fn run(args: &Args) -> Outcome {
             return Outcome::Errors;
         }
     };
-    let evaluator = Evaluator::new(&pack, &host);
+    let mut evaluator = Evaluator::new(&pack, &host);
+    evaluator.profile = args.profile;
     // `--select` picks among all policies (naming one runs it even when the configuration or
     // the policy disables it); otherwise the configuration decides.
     let wanted: Vec<bool> = pack
@@ -186,6 +190,9 @@ pub fn run(args: &Args) -> Outcome {
         report::error(&message);
         return Outcome::Errors;
     }
+    if args.profile {
+        eprint!("{}", profile_table(&report, &pack));
+    }
     let threshold = Severity::parse(&args.fail_on);
     let failing = report
         .findings()
@@ -203,6 +210,42 @@ pub fn run(args: &Args) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+/// `--profile`: the policies by evaluation time, most first (the first 20, and the total).
+fn profile_table(report: &Report, pack: &Pack) -> String {
+    let mut totals: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    for (policy, (nanos, runs)) in report.files.iter().flat_map(|file| &file.profile) {
+        let entry = totals.entry(*policy).or_default();
+        entry.0 += nanos;
+        entry.1 += runs;
+    }
+    let mut rows: Vec<(u32, u64, u64)> = totals
+        .into_iter()
+        .map(|(policy, (nanos, runs))| (policy, nanos, runs))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total: u64 = rows.iter().map(|row| row.1).sum();
+    let mut out = format!(
+        "evaluation time by policy (all cores together: {:.1} ms in {} policies)\n{:>10}  {:>8}  {:>10}  POLICY\n",
+        total as f64 / 1e6,
+        rows.len(),
+        "ms",
+        "runs",
+        "µs/run"
+    );
+    for (policy, nanos, runs) in rows.iter().take(20) {
+        let id = pack
+            .policies
+            .get(*policy as usize)
+            .map_or("?", |meta| meta.id.as_str());
+        out.push_str(&format!(
+            "{:>10.1}  {runs:>8}  {:>10.2}  {id}\n",
+            *nanos as f64 / 1e6,
+            *nanos as f64 / 1e3 / (*runs).max(1) as f64
+        ));
+    }
+    out
 }
 
 /// Policy sources by file name, when the pack was compiled here.
@@ -336,6 +379,11 @@ fn check_files(
         report.errors.extend(evaluated.errors);
         report.evaluated.extend(evaluated.evaluated);
         report.exempted.extend(evaluated.exempted);
+        for (policy, (nanos, runs)) in evaluated.profile {
+            let entry = report.profile.entry(policy).or_default();
+            entry.0 += nanos;
+            entry.1 += runs;
+        }
     }
     reports
 }
@@ -467,6 +515,11 @@ fn evaluate_documents<'d>(
             let Some(policy) = pack.policies.get(outcome.policy as usize) else {
                 continue;
             };
+            if evaluator.profile {
+                let entry = report.profile.entry(outcome.policy).or_default();
+                entry.0 += outcome.nanos;
+                entry.1 += 1;
+            }
             report.evaluated.insert(policy.id.clone());
             match outcome.result {
                 Ok(findings) => {

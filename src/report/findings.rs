@@ -2,7 +2,7 @@
 //! JSON for tools (documented in `docs/output.md`), SARIF 2.1.0 for code scanning, JUnit XML
 //! for CI test reports, and GitHub Actions workflow commands.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use pol_vm::document::Node;
@@ -60,6 +60,8 @@ pub struct FileReport {
     /// Ids of the policies that ran on at least one resource of the file.
     pub evaluated: BTreeSet<String>,
     pub exempted: Vec<Exempted>,
+    /// With `--profile`: evaluation time (ns) and runs, by policy index.
+    pub profile: BTreeMap<u32, (u64, u64)>,
 }
 
 /// The resource a finding is about.
