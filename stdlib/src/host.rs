@@ -1027,14 +1027,6 @@ fn selects<'d>(selector: &Value<'d>, labels: &Value<'d>) -> Result<Value<'d>, St
 /// are a document map of strings or missing. `None` leaves every other case, and every error,
 /// to the general path.
 fn selects_by_labels(selector: &Value<'_>, labels: &Value<'_>) -> Option<bool> {
-    let mut match_labels = None;
-    for (key, value) in map_entries(selector).ok()? {
-        match &*key {
-            "matchLabels" if !value.is_missing() => match_labels = Some(value),
-            "matchLabels" | "matchExpressions" if value.is_missing() => {}
-            _ => return None,
-        }
-    }
     let labels: &[(document::Key, Node)] = match labels {
         Value::Doc(node) => match &node.value {
             DocValue::Map(entries) => entries,
@@ -1050,19 +1042,56 @@ fn selects_by_labels(selector: &Value<'_>, labels: &Value<'_>) -> Option<bool> {
     {
         return None;
     }
+    let has = |key: &str, wanted: &str| {
+        labels.iter().any(|(label, value)| {
+            label.text == key && matches!(&value.value, DocValue::String(text) if text == wanted)
+        })
+    };
+    let valid = |key: &str, wanted: &str| {
+        crate::selector::validate_label_key(key).is_ok()
+            && crate::selector::validate_label_value(wanted).is_ok()
+    };
+    // A selector from the document (the common case): read in place.
+    if let Value::Doc(node) = selector {
+        let DocValue::Map(fields) = &node.value else {
+            return None;
+        };
+        let mut match_labels = None;
+        for (key, value) in fields {
+            match (key.text.as_str(), &value.value) {
+                ("matchLabels" | "matchExpressions", DocValue::Null) => {}
+                ("matchLabels", DocValue::Map(entries)) => match_labels = Some(entries),
+                _ => return None,
+            }
+        }
+        let mut all = true;
+        for (key, wanted) in match_labels? {
+            let DocValue::String(wanted) = &wanted.value else {
+                return None;
+            };
+            if !valid(&key.text, wanted) {
+                return None;
+            }
+            all = all && has(&key.text, wanted);
+        }
+        return Some(all);
+    }
+    // A selector the policy built (`{matchLabels: resource.spec.selector}`).
+    let mut match_labels = None;
+    for (key, value) in map_entries(selector).ok()? {
+        match &*key {
+            "matchLabels" if !value.is_missing() => match_labels = Some(value),
+            "matchLabels" | "matchExpressions" if value.is_missing() => {}
+            _ => return None,
+        }
+    }
     let mut all = true;
     for (key, wanted) in map_entries(&match_labels?).ok()? {
         let wanted = wanted.as_str()?;
-        if crate::selector::validate_label_key(&key).is_err()
-            || crate::selector::validate_label_value(wanted).is_err()
-        {
+        if !valid(&key, wanted) {
             return None;
         }
-        all = all
-            && labels.iter().any(|(label, value)| {
-                *label.text == *key
-                    && matches!(&value.value, DocValue::String(text) if text == wanted)
-            });
+        all = all && has(&key, wanted);
     }
     Some(all)
 }
@@ -1479,6 +1508,15 @@ mod tests {
             let general = label_selector(&selector)
                 .map(|parsed| parsed.matches(&string_map(&labels_value, "labels").unwrap()));
             match selects_by_labels(&selector, &labels_value) {
+                Some(found) => prop_assert_eq!(Ok(found), general.clone()),
+                None => prop_assert!(general.is_err(), "valid selector left to the general path"),
+            }
+            // The same selector built by a policy (`{matchLabels: …}`) rather than read.
+            let built = Value::Map(Rc::new(vec![(
+                Rc::from("matchLabels"),
+                Value::Doc(root.get("selector").unwrap().get("matchLabels").unwrap()),
+            )]));
+            match selects_by_labels(&built, &labels_value) {
                 Some(found) => prop_assert_eq!(Ok(found), general),
                 None => prop_assert!(general.is_err(), "valid selector left to the general path"),
             }
