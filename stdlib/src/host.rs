@@ -183,6 +183,9 @@ impl StdHost {
             (F::Replace, [a, b, c]) => Ok(text(string(a)?.replace(string(b)?, string(c)?))),
             (F::Substring, [a, b, c]) => substring(string(a)?, int(b)?, int(c)?),
             (F::String, [a]) => Ok(text(display(a))),
+            (F::Format, [template, values @ ..]) => {
+                format_values(string(template)?, values).map(text)
+            }
             (F::Untyped, [a]) => Ok(a.clone()),
             (F::Find, [a, b]) => Ok(self
                 .regex_arg(b)?
@@ -309,6 +312,7 @@ enum Func {
     Replace,
     Substring,
     String,
+    Format,
     Untyped,
     Find,
     Captures,
@@ -392,6 +396,10 @@ const TABLE: &[(&str, u8, Func)] = &[
     ("replace", 3, Func::Replace),
     ("substring", 3, Func::Substring),
     ("string", 1, Func::String),
+    ("format", 2, Func::Format),
+    ("format", 3, Func::Format),
+    ("format", 4, Func::Format),
+    ("format", 5, Func::Format),
     ("untyped", 1, Func::Untyped),
     ("find", 2, Func::Find),
     ("captures", 2, Func::Captures),
@@ -533,6 +541,58 @@ fn boolean(value: &Value<'_>) -> Result<bool, String> {
         View::Bool(flag) => Ok(flag),
         _ => Err(unexpected("a boolean", value)),
     }
+}
+
+/// `format`: `%v` the next value as messages show it, `%q` that text quoted, `%%` a percent.
+fn format_values(template: &str, values: &[Value<'_>]) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut next = values.iter();
+    let mut chars = template.chars();
+    let mut used = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some(verb @ ('v' | 'q')) => {
+                let Some(value) = next.next() else {
+                    return Err(format!(
+                        "the template {} has more placeholders than the {} value(s) given",
+                        quote(template),
+                        values.len()
+                    ));
+                };
+                used += 1;
+                if verb == 'v' {
+                    out.push_str(&display(value));
+                } else {
+                    out.push_str(&json(&text(display(value))));
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "the template {} has `%{other}`: use `%v`, `%q` or `%%`",
+                    quote(template)
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "the template {} ends with `%`: write `%%` for a percent sign",
+                    quote(template)
+                ));
+            }
+        }
+    }
+    if used < values.len() {
+        return Err(format!(
+            "the template {} has {used} placeholder(s) for {} values",
+            quote(template),
+            values.len()
+        ));
+    }
+    Ok(out)
 }
 
 /// `value` (an integer, or a percentage of `total`) as Kubernetes scales `maxUnavailable`.

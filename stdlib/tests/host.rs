@@ -649,7 +649,7 @@ proptest! {
 
     /// No builtin panics, whatever it is given, and every failure is one line.
     #[test]
-    fn builtins_never_panic(args in prop::collection::vec(value(), 3)) {
+    fn builtins_never_panic(args in prop::collection::vec(value(), 5)) {
         let builtins = all_builtins();
         let named: Vec<(&str, usize)> =
             builtins.iter().map(|(name, arity)| (name.as_str(), *arity)).collect();
