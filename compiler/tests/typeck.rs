@@ -227,3 +227,27 @@ fn the_empty_string_is_comparable_with_enum_fields() {
     let checked = typeck::check(source, &parsed.file, &schemas);
     assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
 }
+
+/// A default after an untyped value keeps it untyped: its items still have fields.
+#[test]
+fn a_default_after_an_untyped_value_keeps_it_untyped() {
+    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
+    let source = r#"policy untyped-items {
+  title "Items are named"
+  severity low
+  category standards
+  remediation "Name the item."
+  match Deployment
+
+  for t in untyped(resource).spec.items ?? [] {
+    deny t.name == "x"
+      at resource.spec
+      message "an item is named x"
+  }
+}
+"#;
+    let parsed = parse(source);
+    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
+    let checked = typeck::check(source, &parsed.file, &schemas);
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+}

@@ -1797,7 +1797,9 @@ impl<'a> Pass<'a> {
                         }
                     },
                     Ty::Null => b,
-                    other if other.is_lenient() => b,
+                    // An untyped value may be anything, the default included: still untyped
+                    // (`untyped(x).items ?? []` is not a list of nothing).
+                    other if other.is_lenient() => other.clone(),
                     other => {
                         let text = self.text(lhs.span);
                         self.diagnostics.push(
