@@ -207,7 +207,6 @@ fn broken_framework_files_are_reported_with_their_position() {
 /// `""` is how the API spells "not set" for an enum string: comparing with it is no error.
 #[test]
 fn the_empty_string_is_comparable_with_enum_fields() {
-    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
     let source = r#"policy tolerate-all {
   title "Tolerations name an effect"
   severity low
@@ -222,16 +221,12 @@ fn the_empty_string_is_comparable_with_enum_fields() {
   }
 }
 "#;
-    let parsed = parse(source);
-    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
-    let checked = typeck::check(source, &parsed.file, &schemas);
-    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    assert_checks_cleanly(source);
 }
 
 /// A default after an untyped value keeps it untyped: its items still have fields.
 #[test]
 fn a_default_after_an_untyped_value_keeps_it_untyped() {
-    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
     let source = r#"policy untyped-items {
   title "Items are named"
   severity low
@@ -246,6 +241,12 @@ fn a_default_after_an_untyped_value_keeps_it_untyped() {
   }
 }
 "#;
+    assert_checks_cleanly(source);
+}
+
+/// `source` parses and type-checks without a diagnostic.
+fn assert_checks_cleanly(source: &str) {
+    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
     let parsed = parse(source);
     assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
     let checked = typeck::check(source, &parsed.file, &schemas);
