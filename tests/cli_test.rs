@@ -37,28 +37,30 @@ fn the_library_passes_its_own_cases() {
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 }
 
-#[test]
-fn parameters_hold_patterns_and_computed_defaults() {
-    let output = pol(&["test", "tests/pol-test/params"]);
+/// `pol test DIR` passes, with `cases` cases.
+fn all_cases_pass(dir: &str, cases: usize) {
+    let output = pol(&["test", dir]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("8 passed, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{cases} passed, 0 failed")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn parameters_hold_patterns_and_computed_defaults() {
+    all_cases_pass("tests/pol-test/params", 8);
 }
 
 #[test]
 fn match_star_sees_every_resource_even_of_unknown_kinds() {
-    let output = pol(&["test", "tests/pol-test/every"]);
-    let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("3 passed, 0 failed"), "{stdout}");
+    all_cases_pass("tests/pol-test/every", 3);
 }
 
 #[test]
 fn cross_resource_cases_pass_with_and_without_a_namespace_index() {
-    let output = pol(&["test", "tests/pol-test/cross"]);
-    let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
+    all_cases_pass("tests/pol-test/cross", 9);
 }
 
 #[test]
