@@ -6,6 +6,7 @@ mod compile;
 mod config;
 mod files;
 mod library;
+mod parallel;
 mod report;
 
 use std::process::ExitCode;

@@ -7,8 +7,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pol_stdlib::host::StdHost;
 use pol_stdlib::time::Time;
@@ -20,6 +18,7 @@ use pol_vm::pack::{EditKind, Pack, PolicyMeta, Severity};
 use crate::compile::{self, FrameworkArgs, SchemaArgs};
 use crate::config::{Applied, Config, inline_problem, policy_names, wildcard};
 use crate::files::{self, Input};
+use crate::parallel::parallel_map;
 use crate::report::findings::{
     Edit, Exempted, FileReport, Finding, Format, InputError, Report, Resource, render,
 };
@@ -293,35 +292,6 @@ fn load_pack(args: &Args) -> Option<(Pack, Sources)> {
         compile::policies(&args.policies, &schemas, &frameworks)
     };
     compiled.pack.map(|pack| (pack, compiled.sources))
-}
-
-/// Runs `work` on every item on every core; results come back in item order.
-pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(index) else {
-                        break;
-                    };
-                    let result = work(item);
-                    if let Ok(mut results) = results.lock() {
-                        results.push((index, result));
-                    }
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// One input, read and parsed, its keys interned for the pack.

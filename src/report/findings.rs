@@ -371,7 +371,7 @@ fn spliced<T: Sync>(
     let line_start = out[..at].rfind('\n').map_or(0, |newline| newline + 1);
     let indent = " ".repeat(at - line_start + 2);
     let chunks: Vec<&[T]> = items.chunks(256).collect();
-    let rendered = crate::commands::check::parallel_map(&chunks, |chunk| {
+    let rendered = crate::parallel::parallel_map(&chunks, |chunk| {
         let mut text = String::new();
         for item in *chunk {
             if !text.is_empty() {
