@@ -20,8 +20,8 @@ for n in $SIZES; do
   corpus="$WORK/corpus/n$n"
   [ -f "$corpus/expected.json" ] || python3 "$WORK/gen_corpus.py" --n "$n" --seed 42 --out "$corpus" >/dev/null
   echo "== corpus n=$n"
-  "$WORK/regorus-bench/target/release/regorus-bench" "$corpus" --runs 5 --skip-compiled | tee "$WORK/regorus-n$n.txt"
-  cargo bench --quiet --bench peers -- "$corpus" --runs 5 | tee "$WORK/pol-n$n.txt"
+  "$WORK/regorus-bench/target/release/regorus-bench" "$corpus" --runs 9 --skip-compiled | tee "$WORK/regorus-n$n.txt"
+  cargo bench --quiet --bench peers -- "$corpus" --runs 9 | tee "$WORK/pol-n$n.txt"
   python3 - "$WORK/regorus-n$n.txt" "$WORK/pol-n$n.txt" <<'PY'
 import re, sys
 def rows(path):

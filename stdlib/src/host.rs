@@ -29,11 +29,10 @@
 //! Every failure is an `Err` with a one-line lowercase message that names the function (or
 //! the operator) and shows the offending value in backticks; nothing here panics.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
-use std::sync::Mutex;
+use std::sync::{Arc, RwLock};
 
 use pol_vm::document::{self, Limits, Node, Value as DocValue};
 use pol_vm::interp::{
@@ -64,7 +63,9 @@ pub struct StdHost {
     /// Indexed like the pack's pattern table.
     patterns: Vec<Pattern>,
     now: Time,
-    dynamic: Mutex<HashMap<String, Regex>>,
+    /// Shared, not cloned: a cloned `Regex` starts with no match caches of its own, and
+    /// building them costs more than most matches.
+    dynamic: RwLock<HashMap<String, Arc<Regex>>>,
 }
 
 /// A builtin of the pack, bound.
@@ -78,7 +79,7 @@ struct Bound {
 
 #[derive(Debug)]
 enum Pattern {
-    Regex(Regex),
+    Regex(Arc<Regex>),
     Glob(Glob),
 }
 
@@ -123,7 +124,9 @@ impl StdHost {
         let patterns = patterns
             .iter()
             .map(|definition| match definition.kind {
-                PatternKind::Regex => pattern::regex(&definition.text).map(Pattern::Regex),
+                PatternKind::Regex => {
+                    pattern::regex(&definition.text).map(|regex| Pattern::Regex(Arc::new(regex)))
+                }
                 PatternKind::Glob => Glob::parse(&definition.text).map(Pattern::Glob),
             })
             .collect::<Result<_, _>>()
@@ -132,40 +135,45 @@ impl StdHost {
             builtins,
             patterns,
             now,
-            dynamic: Mutex::new(HashMap::new()),
+            dynamic: RwLock::new(HashMap::new()),
         })
     }
 
     /// A regex given at run time, compiled once.
-    fn dynamic_regex(&self, text: &str) -> Result<Regex, String> {
+    fn dynamic_regex(&self, text: &str) -> Result<Arc<Regex>, String> {
+        if let Some(regex) = self
+            .dynamic
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(text)
+        {
+            return Ok(Arc::clone(regex));
+        }
+        let regex = Arc::new(pattern::regex(text).map_err(|error| error.to_string())?);
         let mut cache = self
             .dynamic
-            .lock()
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(regex) = cache.get(text) {
-            return Ok(regex.clone());
-        }
-        let regex = pattern::regex(text).map_err(|error| error.to_string())?;
         if cache.len() >= DYNAMIC_CACHE_SIZE {
             cache.clear();
         }
-        cache.insert(text.to_owned(), regex.clone());
+        cache.insert(text.to_owned(), Arc::clone(&regex));
         Ok(regex)
     }
 
     /// A regex argument: a compiled pattern constant, or a string to compile.
-    fn regex_arg(&self, value: &Value<'_>) -> Result<Cow<'_, Regex>, String> {
+    fn regex_arg(&self, value: &Value<'_>) -> Result<Arc<Regex>, String> {
         if let Value::Const(Constant::Pattern(id)) = value {
             return match usize::try_from(*id)
                 .ok()
                 .and_then(|id| self.patterns.get(id))
             {
-                Some(Pattern::Regex(regex)) => Ok(Cow::Borrowed(regex)),
+                Some(Pattern::Regex(regex)) => Ok(Arc::clone(regex)),
                 Some(Pattern::Glob(_)) => Err("expected a regex, found a glob".to_owned()),
                 None => Err(format!("the pack has no pattern {id}")),
             };
         }
-        self.dynamic_regex(string(value)?).map(Cow::Owned)
+        self.dynamic_regex(string(value)?)
     }
 
     fn apply<'d>(&self, func: Func, args: &[Value<'d>]) -> Result<Value<'d>, String> {
