@@ -221,6 +221,28 @@ fn a_pack_disassembles() {
 }
 
 #[test]
+fn the_disassembly_names_the_index_a_loop_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("min-replicas.polpack");
+    let build = pol(&[
+        "build",
+        "policies/resilience/min-replicas.pol",
+        "-o",
+        pack.to_str().unwrap(),
+    ]);
+    assert_eq!(build.status.code(), Some(0), "{}", text(&build.stderr));
+    let output = pol(&["disasm", pack.to_str().unwrap()]);
+    let listing = text(&output.stdout);
+    // `any h in others(HorizontalPodAutoscaler, namespace): … h.spec.scaleTargetRef.name ==
+    // name` reads the autoscalers of the namespace that target the name.
+    assert!(
+        listing.lines().any(|line| line.contains("OthersInBy")
+            && line.ends_with("; autoscaling/HorizontalPodAutoscaler by spec.scaleTargetRef.name")),
+        "{listing}"
+    );
+}
+
+#[test]
 fn hostile_input_is_reported_and_the_rest_still_checked() {
     let output = pol(&["check", "tests/manifests/hostile", "--format", "json"]);
     // Errors: exit 2, never a crash.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use pol_vm::bytecode::{Op, disassemble};
 use pol_vm::interp::Constant;
-use pol_vm::pack::Pack;
+use pol_vm::pack::{KeyStep, Pack, Query};
 
 use crate::{Outcome, report};
 
@@ -137,6 +137,13 @@ pub fn listing(pack: &Pack) -> String {
                     .builtins
                     .get(usize::from(builtin))
                     .map(|builtin| builtin.name.clone()),
+                Op::Others { query }
+                | Op::OthersIn { query }
+                | Op::OthersBy { query, .. }
+                | Op::OthersInBy { query, .. } => pack
+                    .queries
+                    .get(usize::from(query))
+                    .map(|query| query_text(pack, query)),
                 Op::Deny { site, .. } => pack
                     .sites
                     .get(usize::from(site))
@@ -149,4 +156,28 @@ pub fn listing(pack: &Pack) -> String {
         }
     }
     out
+}
+
+/// `apps/Deployment`, with the path of its index: `rbac.authorization.k8s.io/RoleBinding by
+/// subjects[].name`, `apps/Deployment by spec.template.metadata.labels{}` (map entries).
+fn query_text(pack: &Pack, query: &Query) -> String {
+    let mut text = if query.group.is_empty() {
+        query.kind.clone()
+    } else {
+        format!("{}/{}", query.group, query.kind)
+    };
+    for (at, step) in query.key.iter().enumerate() {
+        text.push_str(if at == 0 { " by " } else { "" });
+        match step {
+            KeyStep::Field(symbol) => {
+                if at > 0 {
+                    text.push('.');
+                }
+                text.push_str(pack.symbols.get(*symbol as usize).map_or("?", |name| name));
+            }
+            KeyStep::Each => text.push_str("[]"),
+            KeyStep::Entries => text.push_str("{}"),
+        }
+    }
+    text
 }

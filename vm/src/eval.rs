@@ -5,9 +5,11 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::document::{Location, Node, Value as DocValue};
-use crate::interp::{EvalError, Finding, Host, Program, Scratch, Value, run_in};
-use crate::pack::{Pack, Step};
+use crate::document::{Key, Location, Node, Value as DocValue};
+use crate::interp::{
+    EvalError, Finding, Host, Program, Scratch, Value, View, entries, items, run_in,
+};
+use crate::pack::{KeyStep, Pack, Step};
 
 /// FNV-1a: a fast hash for short strings.
 #[derive(Debug)]
@@ -66,14 +68,237 @@ impl std::fmt::Debug for Evaluator<'_> {
 /// resources that answer it (documents of the scanned files, or a cluster inventory).
 #[derive(Debug, Clone, Default)]
 pub struct Inventory<'d> {
-    by_query: Vec<Vec<&'d Node>>,
-    /// The same, by namespace (`default` for resources without `metadata.namespace`): what
-    /// `others(Kind, namespace)` reads without scanning the whole set.
-    by_namespace: Vec<Namespaces<'d>>,
+    by_query: Vec<QuerySet<'d>>,
 }
 
-/// Resources by namespace.
-pub type Namespaces<'d> = HashMap<&'d str, Vec<&'d Node>>;
+/// The resources that answer one query: all of them, and by namespace (`default` for
+/// resources without `metadata.namespace`), which is what `others(Kind, namespace)` reads
+/// without scanning the whole set.
+#[derive(Debug, Clone, Default)]
+pub struct QuerySet<'d> {
+    pub all: Group<'d>,
+    pub namespaces: HashMap<&'d str, Group<'d>>,
+}
+
+/// Resources in evaluation-set order and, when the query has a key, their index: what
+/// `OthersBy` reads instead of trying every resource.
+#[derive(Debug, Clone, Default)]
+pub struct Group<'d> {
+    pub nodes: Vec<&'d Node>,
+    /// Positions in `nodes` by indexed value ([`value_key`]; `entry_key` for map
+    /// entries), ascending. Keys come from documents, so the hash is SipHash.
+    keyed: HashMap<String, Vec<u32>>,
+    /// Positions of resources holding a value the index cannot file but that may equal a
+    /// key (a float equals the integer of the same value): part of every lookup.
+    rest: Vec<u32>,
+}
+
+/// The resources a lookup found: all of them, or these positions (ascending).
+#[derive(Debug)]
+pub enum Candidates<'g> {
+    All,
+    Some(std::borrow::Cow<'g, [u32]>),
+}
+
+impl<'d> Group<'d> {
+    /// Adds a resource and files it under the values at `key` (for a query with a key).
+    fn push(&mut self, node: &'d Node, key: &[KeyStep], symbols: &[Box<str>]) {
+        let position = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+        self.nodes.push(node);
+        if key.is_empty() {
+            return;
+        }
+        let mut text = String::new();
+        let mut rest = false;
+        let mut work: Vec<(&Node, usize)> = vec![(node, 0)];
+        while let Some((node, at)) = work.pop() {
+            match key.get(at) {
+                Some(KeyStep::Field(symbol)) => {
+                    let name = symbols.get(*symbol as usize).map_or("", |name| &**name);
+                    if let DocValue::Map(entries) = &node.value
+                        && let Some((_, child)) = entries.iter().find(|(entry, _)| {
+                            entry.symbol == *symbol
+                                || (entry.symbol == Key::UNINTERNED && entry.text == name)
+                        })
+                    {
+                        work.push((child, at + 1));
+                    }
+                }
+                Some(KeyStep::Each) => {
+                    if let DocValue::List(items) = &node.value {
+                        work.extend(items.iter().rev().map(|item| (item, at + 1)));
+                    }
+                }
+                Some(KeyStep::Entries) => {
+                    if let DocValue::Map(entries) = &node.value {
+                        for (entry, value) in entries {
+                            if let DocValue::String(value) = &value.value {
+                                entry_key(&entry.text, value, &mut text);
+                                self.file(&text, position);
+                            }
+                        }
+                    }
+                }
+                None => match value_key(Value::Doc(node).view(), &mut text) {
+                    Keyed::Key => self.file(&text, position),
+                    Keyed::Unfiled => rest = true,
+                    Keyed::Never => {}
+                },
+            }
+        }
+        if rest {
+            self.rest.push(position);
+        }
+    }
+
+    fn file(&mut self, key: &str, position: u32) {
+        let positions = match self.keyed.get_mut(key) {
+            Some(positions) => positions,
+            None => self.keyed.entry(key.to_owned()).or_default(),
+        };
+        if positions.last() != Some(&position) {
+            positions.push(position);
+        }
+    }
+
+    fn positions(&self, key: &str) -> &[u32] {
+        self.keyed.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The resources that may match `key` in lookup `mode` (see `OthersBy`): a superset of
+    /// the ones that do, in evaluation-set order.
+    pub fn lookup(&self, key: &Value<'_>, mode: u8) -> Candidates<'_> {
+        let mut text = String::new();
+        let found: Vec<&[u32]> = match mode {
+            0 => match value_key(key.view(), &mut text) {
+                Keyed::Key => vec![self.positions(&text)],
+                _ => return Candidates::All,
+            },
+            1 => {
+                if !matches!(key.view(), View::List(_)) {
+                    return Candidates::All;
+                }
+                let Ok(items) = items(key) else {
+                    return Candidates::All;
+                };
+                let mut found = Vec::with_capacity(items.len());
+                for item in &items {
+                    match value_key(item.view(), &mut text) {
+                        Keyed::Key => found.push(self.positions(&text)),
+                        _ => return Candidates::All,
+                    }
+                }
+                found
+            }
+            _ => {
+                // Every entry must be there: the shortest list of one entry will do.
+                if !matches!(key.view(), View::Map(_)) {
+                    return Candidates::All;
+                }
+                let mut best: Option<&[u32]> = None;
+                for (name, value) in entries(key) {
+                    if let View::Str(value) = value.view() {
+                        entry_key(&name, value, &mut text);
+                        let positions = self.positions(&text);
+                        if best.is_none_or(|best| positions.len() < best.len()) {
+                            best = Some(positions);
+                        }
+                    }
+                }
+                match best {
+                    Some(best) => return Candidates::Some(std::borrow::Cow::Borrowed(best)),
+                    None => return Candidates::All,
+                }
+            }
+        };
+        if found.len() == 1 && self.rest.is_empty() {
+            return Candidates::Some(std::borrow::Cow::Borrowed(found[0]));
+        }
+        let mut merged: Vec<u32> = found.into_iter().flatten().copied().collect();
+        merged.extend_from_slice(&self.rest);
+        merged.sort_unstable();
+        merged.dedup();
+        Candidates::Some(std::borrow::Cow::Owned(merged))
+    }
+}
+
+/// What [`value_key`] made of a value.
+enum Keyed {
+    /// Its key is in the buffer.
+    Key,
+    /// A value that may equal a key without having one (a float, or something holding one).
+    Unfiled,
+    /// A value equal to no key (absent, null, a pattern, or something holding one).
+    Never,
+}
+
+/// The index key of a value: values that are `equal` have the same key (a tag keeps a
+/// string and a number with the same text apart; map entries are sorted, as equality ignores
+/// their order). Different values may share a key: the index finds a superset. Floats have
+/// none (`1.0` equals `1`), nor has anything holding one.
+fn value_key(view: View<'_, '_>, out: &mut String) -> Keyed {
+    out.clear();
+    write_key(view, out, 0)
+}
+
+fn write_key(view: View<'_, '_>, out: &mut String, depth: usize) -> Keyed {
+    use std::fmt::Write as _;
+    // Document depth is bounded when it is loaded, constants when the pack is read; this
+    // bound only keeps the recursion honest.
+    if depth > 64 {
+        return Keyed::Unfiled;
+    }
+    match view {
+        View::Str(text) => {
+            out.push('s');
+            out.push_str(text);
+        }
+        View::Int(number) => {
+            let _ = write!(out, "i{number}");
+        }
+        View::Bool(flag) => out.push_str(if flag { "btrue" } else { "bfalse" }),
+        View::Null if depth > 0 => out.push('z'),
+        View::List(list) => {
+            let Ok(items) = items(list) else {
+                return Keyed::Never;
+            };
+            out.push('[');
+            for item in &items {
+                match write_key(item.view(), out, depth + 1) {
+                    Keyed::Key => out.push(','),
+                    other => return other,
+                }
+            }
+            out.push(']');
+        }
+        View::Map(map) => {
+            let mut fields = entries(map);
+            fields.sort_by(|(a, _), (b, _)| a.cmp(b));
+            out.push('{');
+            for (name, value) in &fields {
+                out.push_str(name);
+                out.push('=');
+                match write_key(value.view(), out, depth + 1) {
+                    Keyed::Key => out.push(','),
+                    other => return other,
+                }
+            }
+            out.push('}');
+        }
+        View::Float(_) => return Keyed::Unfiled,
+        View::Absent | View::Null | View::Pattern(_) => return Keyed::Never,
+    }
+    Keyed::Key
+}
+
+/// The index key of a map entry whose value is a string.
+fn entry_key(name: &str, value: &str, out: &mut String) {
+    out.clear();
+    out.push('e');
+    out.push_str(name);
+    out.push('\0');
+    out.push_str(value);
+}
 
 /// The namespace a resource counts in: `metadata.namespace`, or `default` without one.
 pub fn namespace_of(root: &Node) -> &str {
@@ -91,7 +316,7 @@ impl<'d> Inventory<'d> {
 
     /// How many resources answer some query.
     pub fn len(&self) -> usize {
-        self.by_query.iter().map(Vec::len).sum()
+        self.by_query.iter().map(|set| set.all.nodes.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -158,13 +383,9 @@ impl<'p> Evaluator<'p> {
     /// filed under every query of the pack it answers. Documents that are not resources are
     /// left out.
     pub fn inventory<'d>(&self, resources: impl IntoIterator<Item = &'d Node>) -> Inventory<'d> {
-        let mut by_query: Vec<Vec<&'d Node>> = vec![Vec::new(); self.pack.queries.len()];
-        let mut by_namespace: Vec<Namespaces<'d>> = vec![HashMap::new(); self.pack.queries.len()];
+        let mut by_query: Vec<QuerySet<'d>> = vec![QuerySet::default(); self.pack.queries.len()];
         if by_query.is_empty() {
-            return Inventory {
-                by_query,
-                by_namespace,
-            };
+            return Inventory { by_query };
         }
         for root in resources {
             let (Some(api_version), Some(kind)) = (
@@ -174,23 +395,18 @@ impl<'p> Evaluator<'p> {
                 continue;
             };
             let namespace = namespace_of(root);
-            for ((query, list), namespaces) in self
-                .pack
-                .queries
-                .iter()
-                .zip(by_query.iter_mut())
-                .zip(by_namespace.iter_mut())
-            {
+            for (query, set) in self.pack.queries.iter().zip(by_query.iter_mut()) {
                 if query.selects(api_version, kind) {
-                    list.push(root);
-                    namespaces.entry(namespace).or_default().push(root);
+                    let symbols = &self.pack.symbols;
+                    set.all.push(root, &query.key, symbols);
+                    set.namespaces
+                        .entry(namespace)
+                        .or_default()
+                        .push(root, &query.key, symbols);
                 }
             }
         }
-        Inventory {
-            by_query,
-            by_namespace,
-        }
+        Inventory { by_query }
     }
 
     /// Runs every policy that matches the kind of `root` and that `wanted` accepts, with an
@@ -205,7 +421,6 @@ impl<'p> Evaluator<'p> {
     {
         static EMPTY: Inventory<'static> = Inventory {
             by_query: Vec::new(),
-            by_namespace: Vec::new(),
         };
         self.evaluate_in(root, &EMPTY, wanted)
     }
@@ -303,7 +518,6 @@ impl<'p> Evaluator<'p> {
                 params: &meta.params,
                 patterns: &self.pack.patterns,
                 inventory: &inventory.by_query,
-                namespaces: &inventory.by_namespace,
             };
             let started = self.profile.then(std::time::Instant::now);
             let result = run_in(&program, self.host, &inputs, self.budget, &mut scratch);

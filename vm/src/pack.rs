@@ -5,7 +5,7 @@
 //! length then the bytes; lists are a `u32` count then the items. The body holds, in order:
 //! the compiler version, the Kubernetes version and schema fingerprint, symbols, constants,
 //! builtins (by name and arity), patterns, policies (metadata, parameters, function), kinds
-//! (the dispatch table), cross-resource queries (group and kind), deny sites, and functions
+//! (the dispatch table), cross-resource queries (group, kind and key path), deny sites, and functions
 //! (code, locals, stack, source map).
 //!
 //! [`Pack::read`] checks the magic, the version and the checksum, decodes every section with
@@ -20,7 +20,7 @@ use crate::interp::Constant;
 /// The first bytes of every pack.
 pub const MAGIC: &[u8; 8] = b"POLPACK\0";
 /// The format version this code writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// How deeply constants (lists and maps of constants) may nest.
 const MAX_CONSTANT_DEPTH: u32 = 64;
 
@@ -183,6 +183,36 @@ pub struct Query {
     /// The API group, empty for the core group.
     pub group: String,
     pub kind: String,
+    /// Where the value the evaluation set is indexed by lives in each resource (empty: no
+    /// index). The compiler adds one when a loop over `others(Kind)` keeps only resources
+    /// whose value there equals, or is in, something known before the loop (`OthersBy`).
+    pub key: Vec<KeyStep>,
+}
+
+/// A step of a [`Query::key`] path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyStep {
+    /// The field with this symbol.
+    Field(u32),
+    /// Every item of a list.
+    Each,
+    /// Every entry of a map, as a (key, value) pair: only as the last step.
+    Entries,
+}
+
+/// The most steps a [`Query::key`] may have.
+pub const MAX_KEY_STEPS: usize = 32;
+
+impl Query {
+    /// How `OthersBy` may look the query up: 0 without a key, 1 by value (modes 0 and 1), 2
+    /// by map entries (mode 2).
+    pub fn key_shape(&self) -> u8 {
+        match self.key.last() {
+            None => 0,
+            Some(KeyStep::Entries) => 2,
+            Some(_) => 1,
+        }
+    }
 }
 
 impl Query {
@@ -301,6 +331,14 @@ impl Pack {
         w.list(&self.queries, |w, query| {
             w.str(&query.group);
             w.str(&query.kind);
+            w.list(&query.key, |w, step| match step {
+                KeyStep::Field(symbol) => {
+                    w.u8(0);
+                    w.u32(*symbol);
+                }
+                KeyStep::Each => w.u8(1),
+                KeyStep::Entries => w.u8(2),
+            });
         });
         w.list(&self.sites, |w, site| {
             w.u32(site.policy);
@@ -397,6 +435,14 @@ impl Pack {
                 Ok(Query {
                     group: r.str("a query group")?,
                     kind: r.str("a query kind")?,
+                    key: r.list("a query key", |r| {
+                        Ok(match r.u8("a key step")? {
+                            0 => KeyStep::Field(r.u32("a key field")?),
+                            1 => KeyStep::Each,
+                            2 => KeyStep::Entries,
+                            other => return Err(r.fail(format!("unknown key step {other}"))),
+                        })
+                    })?,
                 })
             })?,
             sites: r.list("deny sites", Reader::site)?,
@@ -466,6 +512,32 @@ impl Pack {
         for site in &self.sites {
             in_range("a deny site names policy", site.policy, self.policies.len())?;
         }
+        for query in &self.queries {
+            if query.key.len() > MAX_KEY_STEPS {
+                return Err(error(format!(
+                    "the key of query `{}` has {} steps (at most {MAX_KEY_STEPS})",
+                    query.kind,
+                    query.key.len()
+                )));
+            }
+            for (at, step) in query.key.iter().enumerate() {
+                match step {
+                    KeyStep::Field(symbol) => in_range(
+                        &format!("the key of query `{}` names symbol", query.kind),
+                        *symbol,
+                        self.symbols.len(),
+                    )?,
+                    KeyStep::Entries if at + 1 != query.key.len() => {
+                        return Err(error(format!(
+                            "the key of query `{}` reads map entries before its last step",
+                            query.kind
+                        )));
+                    }
+                    KeyStep::Each | KeyStep::Entries => {}
+                }
+            }
+        }
+        let key_shapes: Vec<u8> = self.queries.iter().map(Query::key_shape).collect();
         let pattern_constants: Vec<bool> = self
             .constants
             .iter()
@@ -491,7 +563,7 @@ impl Pack {
                 symbols,
                 params: params_of.get(index).copied().unwrap_or(0),
                 sites,
-                queries: self.queries.len(),
+                key_shapes: &key_shapes,
                 builtins: &arities,
                 locals: function.locals,
                 max_stack: function.max_stack,

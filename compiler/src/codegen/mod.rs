@@ -13,13 +13,15 @@
 //! the static path of its place and of each fix target, so that a finding on a missing field
 //! can name the field.
 
+mod plan;
+
 use std::collections::{BTreeMap, HashMap};
 
 use pol_vm::bytecode::{Op, encode};
 use pol_vm::interp::Constant;
 use pol_vm::pack::{
-    BuiltinRef, DenySite, EditKind as PackEdit, EditSite, Function, KindEntry, Pack, PatternDef,
-    PatternKind, PolicyMeta, Query, Severity, Step,
+    BuiltinRef, DenySite, EditKind as PackEdit, EditSite, Function, KeyStep, KindEntry, Pack,
+    PatternDef, PatternKind, PolicyMeta, Query, Severity, Step,
 };
 
 use crate::ast::*;
@@ -45,7 +47,10 @@ pub struct PackBuilder {
     builtins: HashMap<(String, u8), u16>,
     patterns: HashMap<(u8, String), u32>,
     kinds: BTreeMap<(String, String), KindEntry>,
-    queries: HashMap<(String, String), u16>,
+    queries: HashMap<(String, String, Vec<KeyStep>), u16>,
+    /// Whether loops over `others(…)` may read an index ([`plan`]); on by default. Off, every
+    /// loop tries every resource: tests compare the two.
+    pub index_queries: bool,
 }
 
 impl PackBuilder {
@@ -71,6 +76,7 @@ impl PackBuilder {
             patterns: HashMap::new(),
             kinds: BTreeMap::new(),
             queries: HashMap::new(),
+            index_queries: true,
         }
     }
 
@@ -157,17 +163,18 @@ impl PackBuilder {
     }
 
     /// The index of a cross-resource query.
-    fn query(&mut self, group: &str, kind: &str) -> u16 {
-        let key = (group.to_string(), kind.to_string());
-        if let Some(id) = self.queries.get(&key) {
+    fn query(&mut self, group: &str, kind: &str, key: Vec<KeyStep>) -> u16 {
+        let entry = (group.to_string(), kind.to_string(), key);
+        if let Some(id) = self.queries.get(&entry) {
             return *id;
         }
         let id = u16::try_from(self.pack.queries.len()).unwrap_or(u16::MAX);
         self.pack.queries.push(Query {
             group: group.to_string(),
             kind: kind.to_string(),
+            key: entry.2.clone(),
         });
-        self.queries.insert(key, id);
+        self.queries.insert(entry, id);
         id
     }
 
@@ -673,7 +680,12 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 );
             }
             Stmt::For(each) => {
-                self.expr(&each.iterable);
+                // A loop whose whole body is one `if` runs it only for resources that pass.
+                let condition = match each.body.stmts.as_slice() {
+                    [Stmt::If(only)] if only.otherwise.is_none() => Some(&only.condition),
+                    _ => None,
+                };
+                self.source(&each.iterable, &each.binding.text, condition);
                 self.span = each.span;
                 let (head, done) = self.loop_start(&each.binding.text);
                 self.block(&each.body);
@@ -907,12 +919,12 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 iterable,
                 condition,
             } => {
-                self.expr(iterable);
+                let any = *kind == Quantifier::Any;
+                self.source(iterable, &binding.text, any.then_some(&**condition));
                 let (head, done) = self.loop_start(&binding.text);
                 let (decided, end) = (self.label(), self.label());
                 self.expr(condition);
                 self.scopes.pop();
-                let any = *kind == Quantifier::Any;
                 if any {
                     self.jump(Op::JumpIfTrue { offset: 0 }, decided);
                 } else {
@@ -933,7 +945,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 filter,
             } => {
                 self.emit(Op::MakeList { count: 0 });
-                self.expr(iterable);
+                self.source(iterable, &binding.text, filter.as_deref());
                 let (head, done) = self.loop_start(&binding.text);
                 if let Some(filter) = filter {
                     self.expr(filter);
@@ -963,6 +975,57 @@ impl<'b, 'a> Lowering<'b, 'a> {
         }
     }
 
+    /// The list a loop binding `binding` iterates, whose body runs only when `condition`
+    /// holds: from an index of the evaluation set when `iterable` is `others(…)` and the
+    /// condition allows one ([`plan`]).
+    fn source(&mut self, iterable: &'a Expr, binding: &str, condition: Option<&'a Expr>) {
+        let checked = self.checked;
+        let facts = plan::Facts {
+            is_query: &|span| checked.queries.contains_key(&span),
+            has_class: &|span| checked.classes.contains_key(&span),
+            all_containers: &|span| checked.all_containers.contains(&span),
+        };
+        let found = condition
+            .filter(|_| self.builder.index_queries)
+            .and_then(|condition| plan::plan(iterable, binding, condition, &facts))
+            .filter(|found| found.key.len() <= pol_vm::pack::MAX_KEY_STEPS);
+        let Some(found) = found else {
+            self.expr(iterable);
+            return;
+        };
+        let Some((group, kind)) = checked.queries.get(&found.call.span) else {
+            self.expr(iterable);
+            return;
+        };
+        let key = found
+            .key
+            .iter()
+            .map(|part| match part {
+                plan::KeyPart::Field(name) => KeyStep::Field(self.builder.symbol(name)),
+                plan::KeyPart::Each => KeyStep::Each,
+                plan::KeyPart::Entries => KeyStep::Entries,
+            })
+            .collect();
+        let query = self.builder.query(group, kind, key);
+        let saved = self.span;
+        self.span = found.call.span;
+        if let Some(namespace) = found.namespace {
+            self.expr(namespace);
+        }
+        self.expr(found.value);
+        if let Some(field) = found.value_field {
+            let symbol = self.builder.symbol(field);
+            self.emit(Op::Field { symbol });
+        }
+        let mode = found.mode;
+        if found.namespace.is_some() {
+            self.emit(Op::OthersInBy { query, mode });
+        } else {
+            self.emit(Op::OthersBy { query, mode });
+        }
+        self.span = saved;
+    }
+
     fn string(&mut self, lit: &'a StringLit) {
         if let Some(text) = lit.as_plain() {
             self.constant(Constant::Str(text.into()));
@@ -980,7 +1043,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
 
     fn call_expr(&mut self, call: &Expr, callee: &'a Expr, args: &'a [Expr]) {
         if let Some((group, kind)) = self.checked.queries.get(&call.span) {
-            let query = self.builder.query(group, kind);
+            let query = self.builder.query(group, kind, Vec::new());
             match args {
                 [_, namespace] => {
                     self.expr(namespace);

@@ -57,6 +57,11 @@ fn every_op() -> Vec<Op> {
         Op::Deny { site: 5, edits: 1 },
         Op::Return {},
         Op::OthersIn { query: 2 },
+        Op::OthersBy { query: 1, mode: 2 },
+        Op::OthersInBy {
+            query: u16::MAX,
+            mode: 0,
+        },
     ]
 }
 
@@ -103,7 +108,7 @@ fn context() -> Context<'static> {
         symbols: 3,
         params: 1,
         sites: 2,
-        queries: 1,
+        key_shapes: &[0],
         builtins: &[1, 2],
         locals: 4,
         max_stack: 8,

@@ -5,7 +5,8 @@
 //! - every byte belongs to exactly one decodable instruction (no unknown opcode, no
 //!   instruction cut short by the end of the code);
 //! - every index is in range: constants, parameters, locals and iterator slots, symbols,
-//!   deny sites, builtins; `Matches` names a pattern constant; a call passes the builtin's arity;
+//!   deny sites, builtins, queries; `Matches` names a pattern constant; a call passes the
+//!   builtin's arity; `OthersBy`/`OthersInBy` use a lookup mode their query's key supports;
 //! - every jump lands on the start of an instruction inside the function;
 //! - the operand stack never underflows, never exceeds `max_stack`, has the same depth on
 //!   every path into an instruction, and is empty at `Return`;
@@ -27,8 +28,9 @@ pub struct Context<'a> {
     pub params: usize,
     /// Deny sites (what a `Deny` refers to).
     pub sites: usize,
-    /// Cross-resource queries (what an `Others` refers to).
-    pub queries: usize,
+    /// Cross-resource queries (what an `Others` refers to), by the shape of their key
+    /// ([`crate::pack::Query::key_shape`]: what an `OthersBy` may look up).
+    pub key_shapes: &'a [u8],
     /// The arity of each builtin, by builtin id.
     pub builtins: &'a [u8],
     /// Slots for locals and iterators.
@@ -170,7 +172,19 @@ fn check_operands(offset: usize, op: &Op, context: &Context<'_>) -> Result<(), V
         Op::Const { index } => range("constant", index as usize, context.constants),
         Op::Param { index } => range("parameter", usize::from(index), context.params),
         Op::Others { query } | Op::OthersIn { query } => {
-            range("query", usize::from(query), context.queries)
+            range("query", usize::from(query), context.key_shapes.len())
+        }
+        Op::OthersBy { query, mode } | Op::OthersInBy { query, mode } => {
+            range("query", usize::from(query), context.key_shapes.len())?;
+            let shape = context.key_shapes[usize::from(query)];
+            match (mode, shape) {
+                (0 | 1, 1) | (2, 2) => Ok(()),
+                (0..=2, _) => Err(fail(
+                    offset,
+                    format!("query {query} has no key that lookup mode {mode} can use"),
+                )),
+                _ => Err(fail(offset, format!("unknown lookup mode {mode}"))),
+            }
         }
         Op::Load { local } | Op::Store { local } => range("local", usize::from(local), locals),
         Op::Field { symbol } => range("symbol", symbol as usize, context.symbols),

@@ -162,10 +162,9 @@ pub struct Program<'p> {
     pub params: &'p [Constant],
     /// The pack's patterns, by id: their text is what interpolation shows.
     pub patterns: &'p [PatternDef],
-    /// The evaluation set, by query index: what `Others` reads.
-    pub inventory: &'p [Vec<&'p Node>],
-    /// The evaluation set by query index and namespace: what `OthersIn` reads.
-    pub namespaces: &'p [crate::eval::Namespaces<'p>],
+    /// The evaluation set, by query index (all of it, and by namespace, with the query's
+    /// index): what `Others`, `OthersIn`, `OthersBy` and `OthersInBy` read.
+    pub inventory: &'p [crate::eval::QuerySet<'p>],
 }
 
 /// A place in the document: the node, or for an absent value its nearest existing ancestor
@@ -367,6 +366,44 @@ impl<'d> Machine<'_, 'd, '_> {
         }
     }
 
+    /// The resources of `query` in the namespace `namespace` names.
+    fn namespace_group(
+        &self,
+        query: u16,
+        namespace: &Value<'d>,
+    ) -> Result<Option<&'d crate::eval::Group<'d>>, EvalError> {
+        let namespace = match namespace.view() {
+            View::Str(text) => text,
+            View::Absent | View::Null => "default",
+            other => {
+                return Err(self.error(&format!(
+                    "`others` needs a namespace string, found {}",
+                    other.kind()
+                )));
+            }
+        };
+        Ok(self
+            .program
+            .inventory
+            .get(usize::from(query))
+            .and_then(|set| set.namespaces.get(namespace)))
+    }
+
+    /// Pushes `resources` as a list, without the one being evaluated (local 0), and charges
+    /// the budget for each.
+    fn push_others(&mut self, resources: impl Iterator<Item = &'d Node>) {
+        let current = match self.locals.first() {
+            Some(Slot::Value(Value::Doc(node))) => Some(*node),
+            _ => None,
+        };
+        let others: Vec<Value<'d>> = resources
+            .filter(|node| !current.is_some_and(|current| std::ptr::eq(current, *node)))
+            .map(Value::Doc)
+            .collect();
+        self.extra = others.len() as u64;
+        self.stack.push(Value::List(Rc::new(others)));
+    }
+
     fn step(&mut self, op: Op) -> Result<Flow, EvalError> {
         let program: &Program<'d> = self.program;
         match op {
@@ -388,41 +425,43 @@ impl<'d> Machine<'_, 'd, '_> {
                 self.stack.push(Value::Const(constant));
             }
             Op::Others { query } | Op::OthersIn { query } => {
-                let resources = if let Op::OthersIn { .. } = op {
+                let group = if let Op::OthersIn { .. } = op {
                     let namespace = self.pop()?;
-                    let namespace = match namespace.view() {
-                        View::Str(text) => text,
-                        View::Absent | View::Null => "default",
-                        other => {
-                            return Err(self.error(&format!(
-                                "`others` needs a namespace string, found {}",
-                                other.kind()
-                            )));
-                        }
-                    };
-                    program
-                        .namespaces
-                        .get(usize::from(query))
-                        .and_then(|namespaces| namespaces.get(namespace))
-                        .map_or(&[][..], Vec::as_slice)
+                    self.namespace_group(query, &namespace)?
                 } else {
                     program
                         .inventory
                         .get(usize::from(query))
-                        .map_or(&[][..], Vec::as_slice)
+                        .map(|set| &set.all)
                 };
-                // The resource being evaluated is local 0; it is not one of the others.
-                let current = match self.locals.first() {
-                    Some(Slot::Value(Value::Doc(node))) => Some(*node),
-                    _ => None,
+                let nodes = group.map_or(&[][..], |group| group.nodes.as_slice());
+                self.push_others(nodes.iter().copied());
+            }
+            Op::OthersBy { query, mode } | Op::OthersInBy { query, mode } => {
+                let key = self.pop()?;
+                let group = if let Op::OthersInBy { .. } = op {
+                    let namespace = self.pop()?;
+                    self.namespace_group(query, &namespace)?
+                } else {
+                    program
+                        .inventory
+                        .get(usize::from(query))
+                        .map(|set| &set.all)
                 };
-                let others: Vec<Value<'d>> = resources
-                    .iter()
-                    .filter(|node| !current.is_some_and(|current| std::ptr::eq(current, **node)))
-                    .map(|node| Value::Doc(node))
-                    .collect();
-                self.extra = others.len() as u64;
-                self.stack.push(Value::List(Rc::new(others)));
+                if let Some(group) = group {
+                    match group.lookup(&key, mode) {
+                        crate::eval::Candidates::All => {
+                            self.push_others(group.nodes.iter().copied());
+                        }
+                        crate::eval::Candidates::Some(positions) => self.push_others(
+                            positions
+                                .iter()
+                                .filter_map(|at| group.nodes.get(*at as usize).copied()),
+                        ),
+                    }
+                } else {
+                    self.push_others(std::iter::empty());
+                }
             }
             Op::Load { local } => {
                 let value = match self.locals.get(usize::from(local)) {

@@ -112,7 +112,7 @@ fn prepared(bytes: &[u8], constants: usize) -> Code {
         symbols: symbols().len(),
         params: 0,
         sites: 1,
-        queries: 0,
+        key_shapes: &[],
         builtins: &[1, 1, 1, 1, 1, 1, 1, 2],
         locals: 0,
         max_stack: 8,
@@ -127,7 +127,7 @@ fn context<'a>(code_locals: u16, patterns: &'a [bool]) -> Context<'a> {
         symbols: symbols().len(),
         params: 0,
         sites: 1,
-        queries: 0,
+        key_shapes: &[],
         builtins: &[1],
         locals: code_locals,
         max_stack: 8,
@@ -144,7 +144,6 @@ fn a_finding_points_at_the_offending_field() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
-        namespaces: &[],
         code: &code,
         locals: 3,
         constants: &constants,
@@ -184,7 +183,6 @@ fn an_absent_field_points_at_its_nearest_parent() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
-        namespaces: &[],
         code: &code,
         locals: 1,
         constants: &constants,
@@ -206,7 +204,6 @@ fn the_budget_stops_an_endless_loop() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
-        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &[],
@@ -233,7 +230,6 @@ fn runtime_type_errors_are_errors_not_panics() {
     let symbols = symbols();
     let program = Program {
         inventory: &[],
-        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &constants,
@@ -256,7 +252,6 @@ fn runtime_type_errors_are_errors_not_panics() {
     let constants = [Constant::Null, Constant::Int(1), Constant::Int(0)];
     let program = Program {
         inventory: &[],
-        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &constants,
@@ -282,7 +277,6 @@ fn runtime_type_errors_are_errors_not_panics() {
     let code = prepared(&code, 0);
     let program = Program {
         inventory: &[],
-        namespaces: &[],
         code: &code,
         locals: 0,
         constants: &[],

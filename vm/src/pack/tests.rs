@@ -17,6 +17,13 @@ fn sample() -> Pack {
         Op::Deny { site: 0, edits: 0 },
         Op::Others { query: 0 },
         Op::Pop {},
+        Op::Null {},
+        Op::OthersBy { query: 1, mode: 1 },
+        Op::Pop {},
+        Op::Null {},
+        Op::Null {},
+        Op::OthersInBy { query: 2, mode: 2 },
+        Op::Pop {},
         Op::Return {},
     ]);
     Pack {
@@ -62,10 +69,23 @@ fn sample() -> Pack {
             pod_path: Some(vec!["spec".to_string()]),
             policies: vec![0],
         }],
-        queries: vec![Query {
-            group: "policy".to_string(),
-            kind: "PodDisruptionBudget".to_string(),
-        }],
+        queries: vec![
+            Query {
+                group: "policy".to_string(),
+                kind: "PodDisruptionBudget".to_string(),
+                key: vec![],
+            },
+            Query {
+                group: "rbac.authorization.k8s.io".to_string(),
+                kind: "RoleBinding".to_string(),
+                key: vec![KeyStep::Field(0), KeyStep::Each, KeyStep::Field(1)],
+            },
+            Query {
+                group: "apps".to_string(),
+                kind: "Deployment".to_string(),
+                key: vec![KeyStep::Field(0), KeyStep::Entries],
+            },
+        ],
         sites: vec![DenySite {
             policy: 0,
             span: (10, 20),
@@ -183,6 +203,37 @@ fn bad_contents_are_rejected_with_a_reason() {
     rejected_pack(|p| p.kinds[0].policies = vec![3], "names policy 3");
     rejected_pack(|p| p.sites[0].policy = 2, "names policy 2");
     rejected_pack(|p| p.queries.clear(), "query 0 is out of range");
+    rejected_pack(
+        |p| p.queries[1].key[2] = KeyStep::Field(9),
+        "the key of query `RoleBinding` names symbol 9",
+    );
+    rejected_pack(
+        |p| p.queries[2].key = vec![KeyStep::Entries, KeyStep::Field(0)],
+        "reads map entries before its last step",
+    );
+    rejected_pack(
+        |p| p.queries[1].key = vec![KeyStep::Each; MAX_KEY_STEPS + 1],
+        "has 33 steps",
+    );
+    rejected_pack(
+        |p| p.queries[1].key.clear(),
+        "query 1 has no key that lookup mode 1 can use",
+    );
+    rejected_pack(
+        |p| p.queries[2].key = vec![KeyStep::Field(0)],
+        "query 2 has no key that lookup mode 2 can use",
+    );
+    rejected_pack(
+        |p| {
+            p.functions[0].bytes = encode(&[
+                Op::Null {},
+                Op::OthersBy { query: 1, mode: 7 },
+                Op::Pop {},
+                Op::Return {},
+            ])
+        },
+        "unknown lookup mode 7",
+    );
     rejected_pack(|p| p.constants[3] = Constant::Pattern(5), "pattern 5");
     rejected_pack(
         |p| p.policies[0].params.push(Constant::Null),
