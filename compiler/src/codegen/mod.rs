@@ -13,6 +13,7 @@
 //! the static path of its place and of each fix target, so that a finding on a missing field
 //! can name the field.
 
+mod hoist;
 mod plan;
 
 use std::collections::{BTreeMap, HashMap};
@@ -415,6 +416,8 @@ struct Lowering<'b, 'a> {
     /// Stack depth recorded at each label by the jumps to it.
     label_depth: Vec<Option<usize>>,
     span: Span,
+    /// Loop-invariant calls ([`hoist`]) by span: the local that keeps their value.
+    memo: HashMap<Span, u16>,
 }
 
 impl<'b, 'a> Lowering<'b, 'a> {
@@ -438,6 +441,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
             max_depth: 0,
             label_depth: Vec::new(),
             span: Span::default(),
+            memo: HashMap::new(),
         }
     }
 
@@ -687,6 +691,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 };
                 self.source(&each.iterable, &each.binding.text, condition);
                 self.span = each.span;
+                self.hoist(&each.binding.text, &hoist::Body::Block(&each.body));
                 let (head, done) = self.loop_start(&each.binding.text);
                 self.block(&each.body);
                 self.scopes.pop();
@@ -894,7 +899,19 @@ impl<'b, 'a> Lowering<'b, 'a> {
                     }
                 }
             }
-            ExprKind::Call { callee, args } => self.call_expr(expr, callee, args),
+            ExprKind::Call { callee, args } => match self.memo.get(&expr.span).copied() {
+                // A loop-invariant call: made on first use, then read from its local.
+                Some(local) => {
+                    let end = self.label();
+                    self.emit(Op::Load { local });
+                    self.jump(Op::JumpIfPresent { offset: 0 }, end);
+                    self.call_expr(expr, callee, args);
+                    self.emit(Op::Dup {});
+                    self.emit(Op::Store { local });
+                    self.bind(end);
+                }
+                None => self.call_expr(expr, callee, args),
+            },
             ExprKind::Unary { op, operand } => match op {
                 UnaryOp::Not => {
                     self.expr(operand);
@@ -921,6 +938,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
             } => {
                 let any = *kind == Quantifier::Any;
                 self.source(iterable, &binding.text, any.then_some(&**condition));
+                self.hoist(&binding.text, &hoist::Body::Exprs(vec![&**condition]));
                 let (head, done) = self.loop_start(&binding.text);
                 let (decided, end) = (self.label(), self.label());
                 self.expr(condition);
@@ -946,6 +964,8 @@ impl<'b, 'a> Lowering<'b, 'a> {
             } => {
                 self.emit(Op::MakeList { count: 0 });
                 self.source(iterable, &binding.text, filter.as_deref());
+                let body = filter.as_deref().into_iter().chain([&**element]).collect();
+                self.hoist(&binding.text, &hoist::Body::Exprs(body));
                 let (head, done) = self.loop_start(&binding.text);
                 if let Some(filter) = filter {
                     self.expr(filter);
@@ -972,6 +992,21 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.bind(end);
             }
             ExprKind::Paren(inner) => self.expr(inner),
+        }
+    }
+
+    /// Gives the calls of a loop's body that do not depend on the loop a local each, cleared
+    /// here, before the loop starts ([`hoist`]). Calls an enclosing loop already keeps stay
+    /// with it.
+    fn hoist(&mut self, binding: &str, body: &hoist::Body<'a>) {
+        for call in hoist::invariant_calls(binding, body) {
+            if self.memo.contains_key(&call.span) {
+                continue;
+            }
+            let local = self.local();
+            self.memo.insert(call.span, local);
+            self.emit(Op::Null {});
+            self.emit(Op::Store { local });
         }
     }
 
