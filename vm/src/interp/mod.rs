@@ -404,6 +404,7 @@ impl<'d> Machine<'_, 'd, '_> {
         self.stack.push(Value::List(Rc::new(others)));
     }
 
+    #[inline(always)]
     fn step(&mut self, op: Op) -> Result<Flow, EvalError> {
         let program: &Program<'d> = self.program;
         match op {
