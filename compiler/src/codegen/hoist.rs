@@ -57,7 +57,8 @@ fn block_exprs<'a>(block: &'a Block, out: &mut Vec<&'a Expr>, bound: &mut Vec<St
                 if let Some(fix) = &deny.fix {
                     for edit in &fix.edits {
                         match &edit.kind {
-                            EditKind::Set { target, value } | EditKind::Append { value, target } => {
+                            EditKind::Set { target, value }
+                            | EditKind::Append { value, target } => {
                                 out.push(target);
                                 out.push(value);
                             }
@@ -118,6 +119,7 @@ fn independent(expr: &Expr, bound: &[String]) -> bool {
         return false;
     }
     let mut free = true;
-    expr.kind.for_each_child(|child| free = free && independent(child, bound));
+    expr.kind
+        .for_each_child(|child| free = free && independent(child, bound));
     free
 }

@@ -648,8 +648,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 && let Some(guard) = &found.guard
             {
                 self.span = guard.span;
-                self.expr(guard);
-                self.jump(Op::JumpIfFalse { offset: 0 }, end);
+                self.branch(guard, false, end);
             }
         }
         for item in &policy.items {
@@ -706,8 +705,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
 
     fn if_stmt(&mut self, conditional: &'a If) {
         let (otherwise, end) = (self.label(), self.label());
-        self.expr(&conditional.condition);
-        self.jump(Op::JumpIfFalse { offset: 0 }, otherwise);
+        self.branch(&conditional.condition, false, otherwise);
         self.block(&conditional.then);
         match &conditional.otherwise {
             None => self.bind(otherwise),
@@ -725,9 +723,8 @@ impl<'b, 'a> Lowering<'b, 'a> {
 
     fn deny(&mut self, deny: &'a Deny) {
         let skip = self.label();
-        self.expr(&deny.condition);
+        self.branch(&deny.condition, false, skip);
         self.span = deny.span;
-        self.jump(Op::JumpIfFalse { offset: 0 }, skip);
         let place = match &deny.at {
             Some(at) => {
                 self.expr(at);
@@ -941,13 +938,8 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.hoist(&binding.text, &hoist::Body::Exprs(vec![&**condition]));
                 let (head, done) = self.loop_start(&binding.text);
                 let (decided, end) = (self.label(), self.label());
-                self.expr(condition);
+                self.branch(condition, any, decided);
                 self.scopes.pop();
-                if any {
-                    self.jump(Op::JumpIfTrue { offset: 0 }, decided);
-                } else {
-                    self.jump(Op::JumpIfFalse { offset: 0 }, decided);
-                }
                 self.jump(Op::Jump { offset: 0 }, head);
                 self.bind(decided);
                 self.emit(if any { Op::True {} } else { Op::False {} });
@@ -968,8 +960,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.hoist(&binding.text, &hoist::Body::Exprs(body));
                 let (head, done) = self.loop_start(&binding.text);
                 if let Some(filter) = filter {
-                    self.expr(filter);
-                    self.jump(Op::JumpIfFalse { offset: 0 }, head);
+                    self.branch(filter, false, head);
                 }
                 self.expr(element);
                 self.scopes.pop();
@@ -983,8 +974,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 otherwise,
             } => {
                 let (other, end) = (self.label(), self.label());
-                self.expr(condition);
-                self.jump(Op::JumpIfFalse { offset: 0 }, other);
+                self.branch(condition, false, other);
                 self.expr(then);
                 self.jump(Op::Jump { offset: 0 }, end);
                 self.bind(other);
@@ -1057,6 +1047,48 @@ impl<'b, 'a> Lowering<'b, 'a> {
             self.emit(Op::OthersInBy { query, mode });
         } else {
             self.emit(Op::OthersBy { query, mode });
+        }
+        self.span = saved;
+    }
+
+    /// A condition in test position: jumps to `target` when `condition` is `when`, falls
+    /// through otherwise. `and`, `or` and `not` become jumps instead of values, so a test
+    /// pushes no boolean it would pop at once. Each operand is still checked to be a boolean
+    /// where the value form would check it (by the jump that tests it).
+    fn branch(&mut self, condition: &'a Expr, when: bool, target: usize) {
+        let saved = self.span;
+        self.span = condition.span;
+        match &condition.kind {
+            ExprKind::Paren(inner) => self.branch(inner, when, target),
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => self.branch(operand, !when, target),
+            ExprKind::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                lhs,
+                rhs,
+            } => {
+                // `a and b` is false as soon as `a` is; `a or b` true as soon as `a` is.
+                let decides = *op == BinaryOp::Or;
+                if when == decides {
+                    self.branch(lhs, when, target);
+                    self.branch(rhs, when, target);
+                } else {
+                    let skip = self.label();
+                    self.branch(lhs, decides, skip);
+                    self.branch(rhs, when, target);
+                    self.bind(skip);
+                }
+            }
+            _ => {
+                self.expr(condition);
+                if when {
+                    self.jump(Op::JumpIfTrue { offset: 0 }, target);
+                } else {
+                    self.jump(Op::JumpIfFalse { offset: 0 }, target);
+                }
+            }
         }
         self.span = saved;
     }
