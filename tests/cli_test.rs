@@ -59,6 +59,33 @@ fn match_star_sees_every_resource_even_of_unknown_kinds() {
 }
 
 #[test]
+fn loop_invariant_calls_keep_one_value_per_outer_item() {
+    all_cases_pass("tests/pol-test/hoist", 3);
+    // The calls are kept: made, duplicated and stored in a local on first use.
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("hoist.polpack");
+    let build = pol(&[
+        "build",
+        "tests/pol-test/hoist",
+        "-o",
+        pack.to_str().unwrap(),
+    ]);
+    assert!(build.status.success());
+    let listing = String::from_utf8(pol(&["disasm", pack.to_str().unwrap()]).stdout).unwrap();
+    let lines: Vec<&str> = listing.lines().collect();
+    for builtin in ["; upper", "; imageTag"] {
+        let at = lines
+            .iter()
+            .position(|line| line.ends_with(builtin))
+            .unwrap_or_else(|| panic!("no call of {builtin}:\n{listing}"));
+        assert!(
+            lines[at + 1].contains("Dup") && lines[at + 2].contains("Store"),
+            "{builtin} is not kept:\n{listing}"
+        );
+    }
+}
+
+#[test]
 fn cross_resource_cases_pass_with_and_without_a_namespace_index() {
     all_cases_pass("tests/pol-test/cross", 9);
 }
