@@ -11,6 +11,10 @@ mod report;
 
 use std::process::ExitCode;
 
+/// See `Cargo.toml`: documents are many small allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Policy as code for Kubernetes.
