@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pol_stdlib::host::StdHost;
 use pol_stdlib::time::Time;
@@ -20,7 +21,7 @@ use crate::config::{Applied, Config, inline_problem, policy_names, wildcard};
 use crate::files::{self, Input};
 use crate::parallel::parallel_map;
 use crate::report::findings::{
-    Edit, Exempted, FileReport, Finding, Format, InputError, Report, Resource, render,
+    Edit, Exempted, FileReport, Finding, Format, InputError, PolicyTexts, Report, Resource, render,
 };
 use crate::{Outcome, report};
 
@@ -316,6 +317,11 @@ fn check_files(
             .iter()
             .flat_map(|file| file.loaded.documents.iter().map(|document| &document.root)),
     );
+    let texts = PolicyTexts::of(evaluator.pack());
+    let names: Vec<Arc<str>> = files
+        .iter()
+        .map(|file| Arc::from(file.report.name.as_str()))
+        .collect();
     // Work items: runs of documents, so that one big file still uses every core.
     const RUN: usize = 64;
     let runs: Vec<(usize, std::ops::Range<usize>)> = files
@@ -331,7 +337,8 @@ fn check_files(
     let evaluated = parallel_map(&runs, |(index, range)| {
         let file = &files[*index];
         evaluate_documents(
-            &file.report.name,
+            &names[*index],
+            &texts,
             &file.loaded.documents[range.clone()],
             evaluator,
             &inventory,
@@ -439,8 +446,13 @@ fn load_files(inputs: &[Input], evaluator: &Evaluator<'_>) -> Vec<LoadedFile> {
 }
 
 /// Evaluates some documents of one file: a partial report, without the text.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one run of work: what it reads, what it evaluates with, what it applies"
+)]
 fn evaluate_documents<'d>(
-    name: &str,
+    file: &Arc<str>,
+    texts: &[PolicyTexts],
     documents: &'d [Document],
     evaluator: &Evaluator<'_>,
     inventory: &'d Inventory<'d>,
@@ -449,7 +461,7 @@ fn evaluate_documents<'d>(
     sources: &Sources,
 ) -> FileReport {
     let mut report = FileReport::default();
-    let name = name.to_string();
+    let name = file.to_string();
     let pack = evaluator.pack();
     for document in documents {
         let root = &document.root;
@@ -469,7 +481,7 @@ fn evaluate_documents<'d>(
             }
         };
         report.resources += 1;
-        let resource = Resource::of(root);
+        let resource = Arc::new(Resource::of(root));
         if applied.inline_exemptions
             && let Some((line, column, message)) = inline_problem(root)
         {
@@ -490,7 +502,9 @@ fn evaluate_documents<'d>(
                 entry.0 += outcome.nanos;
                 entry.1 += 1;
             }
-            report.evaluated.insert(policy.id.clone());
+            if !report.evaluated.contains(&policy.id) {
+                report.evaluated.insert(policy.id.clone());
+            }
             match outcome.result {
                 Ok(findings) => {
                     let index = outcome.policy as usize;
@@ -500,7 +514,7 @@ fn evaluate_documents<'d>(
                         applied.exemption(index, &policy.id, root)
                     };
                     for finding in findings {
-                        let mut finding = convert(pack, &name, root, &resource, &finding);
+                        let mut finding = convert(pack, texts, file, root, &resource, &finding);
                         if let Some(mode) = applied.modes.get(index) {
                             finding.mode = mode.as_str();
                         }
@@ -569,13 +583,15 @@ pub(crate) fn evaluation_error(
 /// fix edits.
 pub(crate) fn convert(
     pack: &Pack,
-    file: &str,
+    texts: &[PolicyTexts],
+    file: &Arc<str>,
     root: &pol_vm::document::Node,
-    resource: &Resource,
+    resource: &Arc<Resource>,
     finding: &VmFinding<'_>,
 ) -> Finding {
     let site = pack.sites.get(usize::from(finding.site));
     let policy = site.and_then(|site| pack.policies.get(site.policy as usize));
+    let text = site.and_then(|site| texts.get(site.policy as usize));
     let place = resolve(
         root,
         finding.place.node,
@@ -603,19 +619,19 @@ pub(crate) fn convert(
         })
         .collect();
     Finding {
-        policy: policy.map_or(String::new(), |policy| policy.id.clone()),
-        title: policy.map_or(String::new(), |policy| policy.title.clone()),
+        policy: text.map_or_else(|| Arc::from(""), |text| text.id.clone()),
+        title: text.map_or_else(|| Arc::from(""), |text| text.title.clone()),
         severity: policy.map_or(Severity::Medium, |policy| policy.severity),
         message: finding.message.clone(),
-        file: file.to_string(),
+        file: file.clone(),
         line: place.location.start.line,
         column: place.location.start.column,
         end_line: place.location.end.line,
         end_column: place.location.end.column,
         path: place.pointer,
         resource: resource.clone(),
-        controls: policy.map_or(Vec::new(), |policy| policy.controls.clone()),
-        remediation: policy.map_or(String::new(), |policy| policy.remediation.clone()),
+        controls: text.map_or_else(|| Arc::from(Vec::new()), |text| text.controls.clone()),
+        remediation: text.map_or_else(|| Arc::from(""), |text| text.remediation.clone()),
         fix: (!edits.is_empty()).then_some(edits),
         mode: "enforce",
     }

@@ -17,11 +17,12 @@ use pol_stdlib::host::StdHost;
 use pol_vm::document::{Document, Limits, document_lines, load};
 use pol_vm::eval::{Evaluator, Unevaluable};
 use pol_vm::pack::Pack;
+use std::sync::Arc;
 
 use crate::commands::check::{Sources, convert, evaluation_error};
 use crate::compile::{self, FrameworkArgs, SchemaArgs};
 use crate::library::{LibraryFile, files_at};
-use crate::report::findings::Resource;
+use crate::report::findings::{PolicyTexts, Resource};
 use crate::{Outcome, report};
 
 #[derive(Debug, clap::Args)]
@@ -94,6 +95,7 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let evaluator = Evaluator::new(&pack, &host);
+    let texts = PolicyTexts::of(&pack);
     let mut totals = Totals::default();
     let mut out = String::new();
     for source in &sources {
@@ -128,6 +130,7 @@ pub fn run(args: &Args) -> Outcome {
             &Runner {
                 evaluator: &evaluator,
                 sources: &compiled.sources,
+                texts: &texts,
             },
             &policies,
             args.quiet,
@@ -185,6 +188,8 @@ fn test_file_name(policy_file: &str) -> String {
 struct Runner<'a> {
     evaluator: &'a Evaluator<'a>,
     sources: &'a Sources,
+    /// The policies' texts findings show (by policy index).
+    texts: &'a [PolicyTexts],
 }
 
 fn test_file(
@@ -394,6 +399,7 @@ fn run_case(
         let with_params = Runner {
             evaluator: &evaluator,
             sources: runner.sources,
+            texts: runner.texts,
         };
         return evaluate_case(case, loaded, &with_params, policies, file, verdict);
     }
@@ -466,6 +472,8 @@ fn evaluate_case(
 ) -> Verdict {
     let evaluator = runner.evaluator;
     let pack: &Pack = evaluator.pack();
+    let texts = runner.texts;
+    let file: Arc<str> = Arc::from(file);
     for error in &loaded.errors {
         if error
             .document
@@ -497,7 +505,7 @@ fn evaluate_case(
                 continue;
             }
         };
-        let resource = Resource::of(root);
+        let resource = Arc::new(Resource::of(root));
         for outcome in outcomes {
             let Some(policy) = pack.policies.get(outcome.policy as usize) else {
                 continue;
@@ -505,10 +513,12 @@ fn evaluate_case(
             match outcome.result {
                 Ok(findings) => {
                     for finding in &findings {
-                        let finding = convert(pack, file, root, &resource, finding);
-                        verdict
-                            .actual
-                            .push((finding.policy, finding.line, finding.message));
+                        let finding = convert(pack, texts, &file, root, &resource, finding);
+                        verdict.actual.push((
+                            finding.policy.to_string(),
+                            finding.line,
+                            finding.message,
+                        ));
                     }
                 }
                 Err(error) => verdict.errors.push(evaluation_error(

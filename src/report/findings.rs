@@ -4,9 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use pol_vm::document::Node;
-use pol_vm::pack::{PolicyMeta, Severity};
+use pol_vm::pack::{Pack, PolicyMeta, Severity};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,6 +65,30 @@ pub struct FileReport {
     pub profile: BTreeMap<u32, (u64, u64)>,
 }
 
+/// What every finding of one policy shows of it, shared rather than copied per finding.
+#[derive(Debug, Clone)]
+pub struct PolicyTexts {
+    pub id: Arc<str>,
+    pub title: Arc<str>,
+    pub controls: Arc<[String]>,
+    pub remediation: Arc<str>,
+}
+
+impl PolicyTexts {
+    /// One per policy of `pack`, by policy index.
+    pub fn of(pack: &Pack) -> Vec<PolicyTexts> {
+        pack.policies
+            .iter()
+            .map(|policy| PolicyTexts {
+                id: Arc::from(policy.id.as_str()),
+                title: Arc::from(policy.title.as_str()),
+                controls: Arc::from(policy.controls.as_slice()),
+                remediation: Arc::from(policy.remediation.as_str()),
+            })
+            .collect()
+    }
+}
+
 /// The resource a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
@@ -110,20 +135,22 @@ pub struct Edit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub policy: String,
-    pub title: String,
+    /// Shared by every finding of the policy (a scan may report a hundred thousand).
+    pub policy: Arc<str>,
+    pub title: Arc<str>,
     pub severity: Severity,
     pub message: String,
-    pub file: String,
+    pub file: Arc<str>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
     /// JSON pointer of the offending field.
     pub path: String,
-    pub resource: Resource,
-    pub controls: Vec<String>,
-    pub remediation: String,
+    /// Shared by every finding on the resource.
+    pub resource: Arc<Resource>,
+    pub controls: Arc<[String]>,
+    pub remediation: Arc<str>,
     pub fix: Option<Vec<Edit>>,
     /// How the policy is enforced at admission: `enforce`, `warn` or `audit`.
     pub mode: &'static str,
@@ -313,11 +340,11 @@ fn plural(count: usize) -> &'static str {
 
 fn finding_json(finding: &Finding) -> Value {
     let mut value = json!({
-        "policy": finding.policy,
-        "title": finding.title,
+        "policy": &*finding.policy,
+        "title": &*finding.title,
         "severity": finding.severity.as_str(),
         "message": finding.message,
-        "file": finding.file,
+        "file": &*finding.file,
         "line": finding.line,
         "column": finding.column,
         "endLine": finding.end_line,
@@ -329,8 +356,8 @@ fn finding_json(finding: &Finding) -> Value {
             "namespace": finding.resource.namespace,
             "name": finding.resource.name,
         },
-        "controls": finding.controls,
-        "remediation": finding.remediation,
+        "controls": &*finding.controls,
+        "remediation": &*finding.remediation,
         "mode": finding.mode,
     });
     if let (Some(edits), Some(object)) = (&finding.fix, value.as_object_mut()) {
@@ -362,7 +389,7 @@ fn spliced<T: Sync>(
     items: &[T],
     render: impl Fn(&T) -> Value + Sync,
 ) -> String {
-    let mut out = serde_json::to_string_pretty(value).unwrap_or_default();
+    let out = serde_json::to_string_pretty(value).unwrap_or_default();
     // Strings in the output have their quotes escaped, so this is the key's own line.
     let marker = format!("\"{key}\": \"{SPLICE}\"");
     let Some(at) = out.find(&marker) else {
@@ -388,18 +415,29 @@ fn spliced<T: Sync>(
         }
         text
     });
-    let array = if items.is_empty() {
-        "[]".to_string()
-    } else {
-        format!(
-            "[\n{}\n{}]",
-            rendered.join(",\n"),
-            &indent[..indent.len() - 2]
-        )
-    };
+    // One copy into a string of the final size, each chunk freed once copied: the output of
+    // a big scan is a hundred megabytes, and every intermediate copy is as big.
     let start = at + key.len() + 4;
-    out.replace_range(start..at + marker.len(), &array);
-    out
+    let rest = at + marker.len();
+    let size = out.len() + rendered.iter().map(|text| text.len() + 2).sum::<usize>() + indent.len();
+    let mut whole = String::with_capacity(size);
+    whole.push_str(&out[..start]);
+    if items.is_empty() {
+        whole.push_str("[]");
+    } else {
+        whole.push_str("[\n");
+        for (index, text) in rendered.into_iter().enumerate() {
+            if index > 0 {
+                whole.push_str(",\n");
+            }
+            whole.push_str(&text);
+        }
+        whole.push('\n');
+        whole.push_str(&indent[..indent.len() - 2]);
+        whole.push(']');
+    }
+    whole.push_str(&out[rest..]);
+    whole
 }
 
 fn json_report(report: &Report) -> String {
@@ -487,10 +525,8 @@ fn security_severity(severity: Severity) -> &'static str {
 }
 
 fn sarif(report: &Report) -> String {
-    let reported: std::collections::HashSet<&str> = report
-        .findings()
-        .map(|finding| finding.policy.as_str())
-        .collect();
+    let reported: std::collections::HashSet<&str> =
+        report.findings().map(|finding| &*finding.policy).collect();
     let mut used: Vec<&PolicyMeta> = report
         .policies
         .iter()
@@ -519,7 +555,7 @@ fn sarif(report: &Report) -> String {
         .collect();
     let findings: Vec<&Finding> = report.findings().collect();
     let result = |finding: &&Finding| {
-        let index = used.iter().position(|policy| policy.id == finding.policy);
+        let index = used.iter().position(|policy| *policy.id == *finding.policy);
         let mut region = json!({
             "startLine": finding.line.max(1),
             "startColumn": finding.column.max(1),
@@ -532,7 +568,7 @@ fn sarif(report: &Report) -> String {
             object.insert("endColumn".to_string(), json!(finding.end_column));
         }
         let mut result = json!({
-            "ruleId": finding.policy,
+            "ruleId": &*finding.policy,
             "level": sarif_level(finding.severity),
             "message": {"text": format!(
                 "{} ({} {})",
@@ -650,7 +686,7 @@ fn junit(report: &Report) -> String {
         .map(|file| {
             file.evaluated
                 .iter()
-                .filter(|id| file.findings.iter().any(|finding| &&finding.policy == id))
+                .filter(|id| file.findings.iter().any(|finding| *finding.policy == ***id))
                 .count()
         })
         .sum();
@@ -663,7 +699,7 @@ fn junit(report: &Report) -> String {
         let failed: Vec<&String> = file
             .evaluated
             .iter()
-            .filter(|id| file.findings.iter().any(|finding| &&finding.policy == id))
+            .filter(|id| file.findings.iter().any(|finding| *finding.policy == ***id))
             .collect();
         let _ = writeln!(
             out,
@@ -677,7 +713,7 @@ fn junit(report: &Report) -> String {
             let findings: Vec<&Finding> = file
                 .findings
                 .iter()
-                .filter(|finding| &finding.policy == id)
+                .filter(|finding| *finding.policy == **id)
                 .collect();
             let _ = write!(
                 out,
