@@ -6,7 +6,8 @@
 //!   namespaces, shared and distinct labels) and over the test cases of every policy;
 //! - generated evaluation sets (proptest) for policies written to use every lookup mode:
 //!   equality of strings, numbers, booleans and maps, membership, label selectors, nested
-//!   `any`, and values that cannot be looked up (floats, null, absent).
+//!   `any`, defaults and builtins on the path, and values that cannot be looked up (floats,
+//!   null, absent).
 
 #![allow(
     clippy::unwrap_used,
@@ -235,6 +236,16 @@ policy selected {
     message "{found}"
 }
 
+policy lowered {
+  title "Equality through a builtin and a default"
+  severity low
+  match ConfigMap
+  let wanted = lower(resource.metadata.labels["tier"] ?? "B")
+  let found = [o.metadata.name for o in others(ConfigMap) if lower(o.metadata.labels["app"] ?? "B") == wanted]
+  deny len(found) > 0
+    message "{found}"
+}
+
 policy nested {
   title "A path below every item of a list"
   severity low
@@ -301,7 +312,7 @@ proptest! {
         let sources = vec![("lookups.pol".to_string(), LOOKUPS.to_string())];
         let indexed = compile(&sources, true);
         let plain = compile(&sources, false);
-        prop_assert_eq!(indexed_loops(&indexed), 6);
+        prop_assert_eq!(indexed_loops(&indexed), 7);
         agree(&indexed, &plain, &resources.join("---\n"), "generated set");
     }
 }

@@ -159,7 +159,8 @@ pub fn listing(pack: &Pack) -> String {
 }
 
 /// `apps/Deployment`, with the path of its index: `rbac.authorization.k8s.io/RoleBinding by
-/// subjects[].name`, `apps/Deployment by spec.template.metadata.labels{}` (map entries).
+/// subjects[].name`, `apps/Deployment by spec.template.metadata.labels{}` (map entries),
+/// `networking.k8s.io/Ingress by spec.rules[].host ?? "*" |> lower` (a default, a builtin).
 fn query_text(pack: &Pack, query: &Query) -> String {
     let mut text = if query.group.is_empty() {
         query.kind.clone()
@@ -177,6 +178,23 @@ fn query_text(pack: &Pack, query: &Query) -> String {
             }
             KeyStep::Each => text.push_str("[]"),
             KeyStep::Entries => text.push_str("{}"),
+            KeyStep::Default(index) => {
+                text.push_str(" ?? ");
+                text.push_str(
+                    &pack
+                        .constants
+                        .get(*index as usize)
+                        .map_or("?".to_string(), constant),
+                );
+            }
+            KeyStep::Apply(builtin) => {
+                text.push_str(" |> ");
+                text.push_str(
+                    pack.builtins
+                        .get(usize::from(*builtin))
+                        .map_or("?", |b| &b.name),
+                );
+            }
         }
     }
     text

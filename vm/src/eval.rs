@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::document::{Key, Location, Node, Value as DocValue};
+use crate::document::{Location, Node, Value as DocValue};
 use crate::interp::{
-    EvalError, Finding, Host, Program, Scratch, Value, View, entries, items, run_in,
+    EvalError, Finding, Host, Program, Scratch, Value, View, entries, field, items, run_in,
 };
 use crate::pack::{KeyStep, Pack, Step};
 
@@ -93,6 +93,14 @@ pub struct Group<'d> {
     rest: Vec<u32>,
 }
 
+/// What filing a resource under its query's key needs.
+struct Keying<'k> {
+    steps: &'k [KeyStep],
+    symbols: &'k [Box<str>],
+    constants: &'k [crate::interp::Constant],
+    host: &'k dyn Host,
+}
+
 /// The resources a lookup found: all of them, or these positions (ascending).
 #[derive(Debug)]
 pub enum Candidates<'g> {
@@ -101,45 +109,52 @@ pub enum Candidates<'g> {
 }
 
 impl<'d> Group<'d> {
-    /// Adds a resource and files it under the values at `key` (for a query with a key).
-    fn push(&mut self, node: &'d Node, key: &[KeyStep], symbols: &[Box<str>]) {
+    /// Adds a resource and files it under the values at its query's key, if it has one.
+    fn push(&mut self, node: &'d Node, key: &Keying<'d>) {
         let position = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
         self.nodes.push(node);
-        if key.is_empty() {
+        if key.steps.is_empty() {
             return;
         }
         let mut text = String::new();
         let mut rest = false;
-        let mut work: Vec<(&Node, usize)> = vec![(node, 0)];
-        while let Some((node, at)) = work.pop() {
-            match key.get(at) {
+        // The walk reads values the way the loop's condition would: a missing field is
+        // absent (which a default may replace), a list that is not there has no items.
+        let mut work: Vec<(Value<'d>, usize)> = vec![(Value::Doc(node), 0)];
+        while let Some((value, at)) = work.pop() {
+            match key.steps.get(at) {
                 Some(KeyStep::Field(symbol)) => {
-                    let name = symbols.get(*symbol as usize).map_or("", |name| &**name);
-                    if let DocValue::Map(entries) = &node.value
-                        && let Some((_, child)) = entries.iter().find(|(entry, _)| {
-                            entry.symbol == *symbol
-                                || (entry.symbol == Key::UNINTERNED && entry.text == name)
-                        })
-                    {
-                        work.push((child, at + 1));
-                    }
+                    let name = key.symbols.get(*symbol as usize).map_or("", |name| &**name);
+                    work.push((field(&value, *symbol, name), at + 1));
                 }
                 Some(KeyStep::Each) => {
-                    if let DocValue::List(items) = &node.value {
-                        work.extend(items.iter().rev().map(|item| (item, at + 1)));
+                    if let View::List(_) = value.view()
+                        && let Ok(items) = items(&value)
+                    {
+                        work.extend(items.into_iter().rev().map(|item| (item, at + 1)));
                     }
                 }
+                Some(KeyStep::Default(index)) => {
+                    let value = match key.constants.get(*index as usize) {
+                        Some(constant) if value.is_missing() => Value::Const(constant),
+                        _ => value,
+                    };
+                    work.push((value, at + 1));
+                }
+                Some(KeyStep::Apply(builtin)) => match key.host.call(*builtin, &[value]) {
+                    Ok(result) => work.push((result, at + 1)),
+                    // The loop would fail on it, or not reach it: it stays a candidate.
+                    Err(_) => rest = true,
+                },
                 Some(KeyStep::Entries) => {
-                    if let DocValue::Map(entries) = &node.value {
-                        for (entry, value) in entries {
-                            if let DocValue::String(value) = &value.value {
-                                entry_key(&entry.text, value, &mut text);
-                                self.file(&text, position);
-                            }
+                    for (name, value) in entries(&value) {
+                        if let View::Str(value) = value.view() {
+                            entry_key(&name, value, &mut text);
+                            self.file(&text, position);
                         }
                     }
                 }
-                None => match value_key(Value::Doc(node).view(), &mut text) {
+                None => match value_key(value.view(), &mut text) {
                     Keyed::Key => self.file(&text, position),
                     Keyed::Unfiled => rest = true,
                     Keyed::Never => {}
@@ -382,7 +397,10 @@ impl<'p> Evaluator<'p> {
     /// The evaluation set made of `resources` (interned with [`Evaluator::intern`]): each one
     /// filed under every query of the pack it answers. Documents that are not resources are
     /// left out.
-    pub fn inventory<'d>(&self, resources: impl IntoIterator<Item = &'d Node>) -> Inventory<'d> {
+    pub fn inventory<'d>(&self, resources: impl IntoIterator<Item = &'d Node>) -> Inventory<'d>
+    where
+        'p: 'd,
+    {
         let mut by_query: Vec<QuerySet<'d>> = vec![QuerySet::default(); self.pack.queries.len()];
         if by_query.is_empty() {
             return Inventory { by_query };
@@ -397,12 +415,17 @@ impl<'p> Evaluator<'p> {
             let namespace = namespace_of(root);
             for (query, set) in self.pack.queries.iter().zip(by_query.iter_mut()) {
                 if query.selects(api_version, kind) {
-                    let symbols = &self.pack.symbols;
-                    set.all.push(root, &query.key, symbols);
+                    let keying = Keying {
+                        steps: &query.key,
+                        symbols: &self.pack.symbols,
+                        constants: &self.pack.constants,
+                        host: self.host,
+                    };
+                    set.all.push(root, &keying);
                     set.namespaces
                         .entry(namespace)
                         .or_default()
-                        .push(root, &query.key, symbols);
+                        .push(root, &keying);
                 }
             }
         }

@@ -198,6 +198,11 @@ pub enum KeyStep {
     Each,
     /// Every entry of a map, as a (key, value) pair: only as the last step.
     Entries,
+    /// Constant `index` when the value is absent or null (`x.path ?? "default"`).
+    Default(u32),
+    /// The value given to builtin `index`, of one argument (`lower(x.host)`); where the
+    /// builtin fails, the resource is a candidate of every lookup.
+    Apply(u16),
 }
 
 /// The most steps a [`Query::key`] may have.
@@ -338,6 +343,14 @@ impl Pack {
                 }
                 KeyStep::Each => w.u8(1),
                 KeyStep::Entries => w.u8(2),
+                KeyStep::Default(index) => {
+                    w.u8(3);
+                    w.u32(*index);
+                }
+                KeyStep::Apply(builtin) => {
+                    w.u8(4);
+                    w.u16(*builtin);
+                }
             });
         });
         w.list(&self.sites, |w, site| {
@@ -440,6 +453,8 @@ impl Pack {
                             0 => KeyStep::Field(r.u32("a key field")?),
                             1 => KeyStep::Each,
                             2 => KeyStep::Entries,
+                            3 => KeyStep::Default(r.u32("a key default")?),
+                            4 => KeyStep::Apply(r.u16("a key builtin")?),
                             other => return Err(r.fail(format!("unknown key step {other}"))),
                         })
                     })?,
@@ -533,6 +548,25 @@ impl Pack {
                             query.kind
                         )));
                     }
+                    KeyStep::Default(index) => in_range(
+                        &format!("the key of query `{}` names constant", query.kind),
+                        *index,
+                        self.constants.len(),
+                    )?,
+                    KeyStep::Apply(builtin) => match self.builtins.get(usize::from(*builtin)) {
+                        Some(found) if found.arity == 1 => {}
+                        Some(found) => {
+                            return Err(error(format!(
+                                "the key of query `{}` applies `{}`, which takes {} arguments, not 1",
+                                query.kind, found.name, found.arity
+                            )));
+                        }
+                        None => in_range(
+                            &format!("the key of query `{}` names builtin", query.kind),
+                            u32::from(*builtin),
+                            self.builtins.len(),
+                        )?,
+                    },
                     KeyStep::Each | KeyStep::Entries => {}
                 }
             }

@@ -1009,6 +1009,9 @@ impl<'b, 'a> Lowering<'b, 'a> {
             is_query: &|span| checked.queries.contains_key(&span),
             has_class: &|span| checked.classes.contains_key(&span),
             all_containers: &|span| checked.all_containers.contains(&span),
+            plain_call: &|span| {
+                !checked.classes.contains_key(&span) && !checked.queries.contains_key(&span)
+            },
         };
         let found = condition
             .filter(|_| self.builder.index_queries)
@@ -1022,15 +1025,22 @@ impl<'b, 'a> Lowering<'b, 'a> {
             self.expr(iterable);
             return;
         };
-        let key = found
-            .key
-            .iter()
-            .map(|part| match part {
+        let mut key = Vec::with_capacity(found.key.len());
+        for part in &found.key {
+            key.push(match part {
                 plan::KeyPart::Field(name) => KeyStep::Field(self.builder.symbol(name)),
                 plan::KeyPart::Each => KeyStep::Each,
                 plan::KeyPart::Entries => KeyStep::Entries,
-            })
-            .collect();
+                plan::KeyPart::Default(literal) => match constant(literal) {
+                    Some(value) => KeyStep::Default(self.builder.constant(value)),
+                    None => {
+                        self.expr(iterable);
+                        return;
+                    }
+                },
+                plan::KeyPart::Apply(name) => KeyStep::Apply(self.builder.builtin(name, 1)),
+            });
+        }
         let query = self.builder.query(group, kind, key);
         let saved = self.span;
         self.span = found.call.span;

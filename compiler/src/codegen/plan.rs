@@ -7,7 +7,9 @@
 //! and that compares a path of the loop variable with a value known before the loop, the loop
 //! reads the candidates from an index of the evaluation set by that path (`OthersBy`):
 //!
-//! - `x.path == value` (mode 0), `x.path in list` (mode 1);
+//! - `x.path == value` (mode 0), `x.path in list` (mode 1), where the path may end in a
+//!   literal default (`x.host ?? "*"`) and go through builtins of one argument
+//!   (`lower(x.host ?? "*") == host`);
 //! - `selects(selector, x.path)` (mode 2: the labels at `x.path` hold every `matchLabels`
 //!   entry of the selector);
 //! - any of these inside `any y in x.path: …`, which indexes every item of the list.
@@ -29,7 +31,7 @@ pub(super) struct Plan<'a> {
     pub call: &'a Expr,
     pub namespace: Option<&'a Expr>,
     /// The indexed path below each resource.
-    pub key: Vec<KeyPart>,
+    pub key: Vec<KeyPart<'a>>,
     /// The lookup mode of `OthersBy`.
     pub mode: u8,
     /// What the candidates are looked up by, evaluated before the loop.
@@ -38,11 +40,15 @@ pub(super) struct Plan<'a> {
     pub value_field: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum KeyPart {
+#[derive(Debug, Clone)]
+pub(super) enum KeyPart<'a> {
     Field(String),
     Each,
     Entries,
+    /// `path ?? literal`.
+    Default(&'a Expr),
+    /// A builtin of one argument applied to the path (`lower(x.host)`).
+    Apply(String),
 }
 
 /// What the planner needs to know of the checked program.
@@ -54,6 +60,9 @@ pub(super) struct Facts<'f> {
     pub has_class: &'f dyn Fn(Span) -> bool,
     /// Whether a field is `pod.allContainers`, which joins lists.
     pub all_containers: &'f dyn Fn(Span) -> bool,
+    /// Whether a call calls a builtin by its name (not `others`, not an operator on a class
+    /// of values).
+    pub plain_call: &'f dyn Fn(Span) -> bool,
 }
 
 /// The plan of a loop binding `binding` over `iterable` whose body runs only when
@@ -99,7 +108,7 @@ pub(super) fn plan<'a>(
 }
 
 struct Lookup<'a> {
-    key: Vec<KeyPart>,
+    key: Vec<KeyPart<'a>>,
     mode: u8,
     value: &'a Expr,
     value_field: Option<&'static str>,
@@ -110,17 +119,17 @@ struct Lookup<'a> {
 fn lookups<'a>(
     condition: &'a Expr,
     bound: &[&str],
-    prefix: &[KeyPart],
+    prefix: &[KeyPart<'a>],
     facts: &Facts<'_>,
     out: &mut Vec<Lookup<'a>>,
 ) {
     let Some(variable) = bound.last() else {
         return;
     };
-    let path = |expr: &Expr| {
+    let path = |expr: &'a Expr| {
         path_of(expr, variable, facts).map(|path| {
             let mut key = prefix.to_vec();
-            key.extend(path.into_iter().map(KeyPart::Field));
+            key.extend(path);
             key
         })
     };
@@ -217,19 +226,47 @@ fn without_empty_default(expr: &Expr) -> &Expr {
     }
 }
 
-/// The fields of `expr` below `variable` (`x.spec.selector`: `spec`, `selector`), if it is
-/// such a path.
-fn path_of(expr: &Expr, variable: &str, facts: &Facts<'_>) -> Option<Vec<String>> {
-    match &expr.kind {
-        ExprKind::Paren(inner) => path_of(inner, variable, facts),
-        ExprKind::Name(name) if name == variable => Some(Vec::new()),
+/// The path of `expr` below `variable` (`x.spec.selector`: fields `spec`, `selector`), if it
+/// is such a path, maybe with a literal default (`x.path ?? "*"`) and builtins of one
+/// argument applied to it (`lower(x.host)`).
+fn path_of<'a>(expr: &'a Expr, variable: &str, facts: &Facts<'_>) -> Option<Vec<KeyPart<'a>>> {
+    let path = match &expr.kind {
+        ExprKind::Paren(inner) => return path_of(inner, variable, facts),
+        ExprKind::Name(name) if name == variable => Vec::new(),
         ExprKind::Field { base, name } if !(facts.all_containers)(name.span) => {
             let mut path = path_of(base, variable, facts)?;
-            path.push(name.text.clone());
-            Some(path)
+            path.push(KeyPart::Field(name.text.clone()));
+            path
         }
         ExprKind::Call { callee, args } if is_untyped(callee, args) => {
-            path_of(&args[0], variable, facts)
+            return path_of(&args[0], variable, facts);
+        }
+        ExprKind::Call { callee, args } if (facts.plain_call)(expr.span) => {
+            let (name, argument) = match (&callee.kind, args.as_slice()) {
+                (ExprKind::Name(name), [argument]) => (name.clone(), argument),
+                (ExprKind::Field { base, name }, []) => (name.text.clone(), base.as_ref()),
+                _ => return None,
+            };
+            let mut path = path_of(argument, variable, facts)?;
+            path.push(KeyPart::Apply(name));
+            path
+        }
+        ExprKind::Binary {
+            op: BinaryOp::Coalesce,
+            lhs,
+            rhs,
+        } if matches!(
+            super::constant(rhs),
+            Some(
+                pol_vm::interp::Constant::Str(_)
+                    | pol_vm::interp::Constant::Int(_)
+                    | pol_vm::interp::Constant::Bool(_)
+            )
+        ) =>
+        {
+            let mut path = path_of(lhs, variable, facts)?;
+            path.push(KeyPart::Default(rhs));
+            path
         }
         ExprKind::Index { base, index } => {
             let ExprKind::Str(lit) = &index.kind else {
@@ -237,12 +274,12 @@ fn path_of(expr: &Expr, variable: &str, facts: &Facts<'_>) -> Option<Vec<String>
             };
             let field = lit.as_plain()?;
             let mut path = path_of(base, variable, facts)?;
-            path.push(field);
-            Some(path)
+            path.push(KeyPart::Field(field));
+            path
         }
-        _ => None,
-    }
-    .filter(|path: &Vec<String>| path.len() < pol_vm::pack::MAX_KEY_STEPS / 2)
+        _ => return None,
+    };
+    (path.len() < pol_vm::pack::MAX_KEY_STEPS / 2).then_some(path)
 }
 
 /// Whether `expr` names none of `bound` and cannot fail: names, literals, fields, `??`,

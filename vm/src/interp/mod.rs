@@ -730,7 +730,7 @@ impl<'d> Machine<'_, 'd, '_> {
 }
 
 /// The field `name` (symbol `symbol`) of a value; absent when there is none.
-fn field<'d>(base: &Value<'d>, symbol: u32, name: &str) -> Value<'d> {
+pub(crate) fn field<'d>(base: &Value<'d>, symbol: u32, name: &str) -> Value<'d> {
     match base {
         Value::Doc(node) => match &node.value {
             DocValue::Map(entries) => {

@@ -78,7 +78,13 @@ fn sample() -> Pack {
             Query {
                 group: "rbac.authorization.k8s.io".to_string(),
                 kind: "RoleBinding".to_string(),
-                key: vec![KeyStep::Field(0), KeyStep::Each, KeyStep::Field(1)],
+                key: vec![
+                    KeyStep::Field(0),
+                    KeyStep::Each,
+                    KeyStep::Field(1),
+                    KeyStep::Default(0),
+                    KeyStep::Apply(0),
+                ],
             },
             Query {
                 group: "apps".to_string(),
@@ -206,6 +212,18 @@ fn bad_contents_are_rejected_with_a_reason() {
     rejected_pack(
         |p| p.queries[1].key[2] = KeyStep::Field(9),
         "the key of query `RoleBinding` names symbol 9",
+    );
+    rejected_pack(
+        |p| p.queries[1].key[3] = KeyStep::Default(40),
+        "the key of query `RoleBinding` names constant 40",
+    );
+    rejected_pack(
+        |p| p.queries[1].key[4] = KeyStep::Apply(3),
+        "the key of query `RoleBinding` names builtin 3",
+    );
+    rejected_pack(
+        |p| p.builtins[0].arity = 2,
+        "applies `lower`, which takes 2 arguments, not 1",
     );
     rejected_pack(
         |p| p.queries[2].key = vec![KeyStep::Entries, KeyStep::Field(0)],
