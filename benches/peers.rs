@@ -1,6 +1,7 @@
 //! The ten peer checks (`benches/peers/checks.pol`) over a corpus of `../shared/peers`, timed
 //! like `regorus-bench` times regorus (median of runs over the whole corpus, after an untimed
-//! pass that checks the findings against the corpus's `expected.json`).
+//! pass that checks the findings against the corpus's `expected.json`), after 0.3 s of
+//! warm-up per measurement.
 //!
 //! `cargo bench --bench peers -- CORPUS_DIR [--runs N]`; `benches/peers.sh` runs it beside
 //! regorus and prints the ratios.
@@ -40,6 +41,13 @@ fn median(mut times: Vec<f64>) -> f64 {
 }
 
 fn time(name: &str, runs: usize, resources: usize, mut f: impl FnMut()) -> f64 {
+    // Warm up first, as criterion does: on the 2-core machine the first runs of a few
+    // milliseconds each are twice as slow as the ones after the first ~50 ms (regorus's runs
+    // are long enough that only its first one is).
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < 0.3 {
+        f();
+    }
     let mut times = Vec::new();
     for _ in 0..runs {
         let start = Instant::now();
