@@ -20,13 +20,15 @@
 
 #[path = "support/manifests.rs"]
 mod manifests;
+#[path = "support/files.rs"]
+mod tree;
 
 /// The binary's allocator, so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -41,27 +43,11 @@ use pol_vm::pack::Pack;
 const SIZES: [usize; 2] = [1_000, 10_000];
 const SEED: u64 = 42;
 
-fn pol_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            pol_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "pol") {
-            out.push(path);
-        }
-    }
-}
-
 /// The bundled library, compiled.
 fn library() -> Pack {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let schemas = Schemas::builtin("1.36").unwrap();
-    let mut files = Vec::new();
-    pol_files(&root.join("policies"), &mut files);
+    let files = tree::ending_with(&root.join("policies"), ".pol");
     let sources: Vec<(String, String)> = files
         .iter()
         .map(|path| {

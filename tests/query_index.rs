@@ -18,8 +18,10 @@
 
 #[path = "../benches/support/manifests.rs"]
 mod manifests;
+#[path = "../benches/support/files.rs"]
+mod tree;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pol_compiler::codegen::PackBuilder;
 use pol_compiler::schema::{DEFAULT_VERSION, Schemas};
@@ -33,21 +35,6 @@ use proptest::prelude::*;
 
 fn repository() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn files(dir: &Path, suffix: &str, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files(&path, suffix, out);
-        } else if path.to_string_lossy().ends_with(suffix) {
-            out.push(path);
-        }
-    }
 }
 
 /// `sources` compiled into one pack, with or without indexed loops.
@@ -66,9 +53,7 @@ fn compile(sources: &[(String, String)], index_queries: bool) -> Pack {
 }
 
 fn library() -> Vec<(String, String)> {
-    let mut paths = Vec::new();
-    files(&repository().join("policies"), ".pol", &mut paths);
-    paths
+    tree::ending_with(&repository().join("policies"), ".pol")
         .iter()
         .map(|path| {
             (
@@ -175,8 +160,7 @@ fn the_library_finds_the_same_with_and_without_indexes() {
     assert!(findings > 1_000, "only {findings} findings");
 
     // Every policy's test cases, each file as one evaluation set: the edge cases.
-    let mut tests = Vec::new();
-    files(&repository().join("policies"), ".test.yaml", &mut tests);
+    let tests = tree::ending_with(&repository().join("policies"), ".test.yaml");
     assert!(tests.len() > 150);
     for path in tests {
         let yaml = std::fs::read_to_string(&path).unwrap();
