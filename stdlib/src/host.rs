@@ -1061,15 +1061,51 @@ fn total<'d>(
 // ---------------------------------------------------------------------------------------
 // Images, selectors, networks, versions
 
+/// An image reference's parts, ready to be values.
+#[derive(Clone)]
+struct ImageParts {
+    registry: Rc<str>,
+    repository: Rc<str>,
+    tag: Option<Rc<str>>,
+    digest: Option<Rc<str>>,
+}
+
+/// Images parsed on this thread, by reference: the same few images are read by many
+/// policies of every workload. Emptied when full.
+const IMAGE_CACHE_SIZE: usize = 1024;
+
+thread_local! {
+    static IMAGES: std::cell::RefCell<HashMap<Box<str>, Result<ImageParts, String>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
 fn image<'d>(part: ImagePart, reference: &str) -> Result<Value<'d>, String> {
-    let image = ImageRef::parse(reference).map_err(|error| error.to_string())?;
+    let parts = IMAGES.with(|cache| {
+        if let Some(found) = cache.borrow().get(reference) {
+            return found.clone();
+        }
+        let parsed = ImageRef::parse(reference)
+            .map(|image| ImageParts {
+                registry: Rc::from(image.registry()),
+                repository: Rc::from(image.repository()),
+                tag: image.tag().map(Rc::from),
+                digest: image.digest().map(Rc::from),
+            })
+            .map_err(|error| error.to_string());
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= IMAGE_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(reference.into(), parsed.clone());
+        parsed
+    })?;
     let found = match part {
-        ImagePart::Registry => Some(image.registry()),
-        ImagePart::Repository => Some(image.repository()),
-        ImagePart::Tag => image.tag(),
-        ImagePart::Digest => image.digest(),
+        ImagePart::Registry => Some(parts.registry),
+        ImagePart::Repository => Some(parts.repository),
+        ImagePart::Tag => parts.tag,
+        ImagePart::Digest => parts.digest,
     };
-    Ok(found.map_or(Value::ABSENT, text))
+    Ok(found.map_or(Value::ABSENT, Value::Str))
 }
 
 /// Whether a label selector selects the labels. As in Kubernetes, a null selector selects
@@ -1556,7 +1592,46 @@ mod tests {
         format!("{{{}}}", items.join(", "))
     }
 
+    /// The answer of `image` for a reference, computed without the cache.
+    fn uncached(part: ImagePart, reference: &str) -> Result<Option<String>, String> {
+        let image = ImageRef::parse(reference).map_err(|error| error.to_string())?;
+        Ok(match part {
+            ImagePart::Registry => Some(image.registry().to_string()),
+            ImagePart::Repository => Some(image.repository().to_string()),
+            ImagePart::Tag => image.tag().map(str::to_string),
+            ImagePart::Digest => image.digest().map(str::to_string),
+        })
+    }
+
+    fn cached(part: ImagePart, reference: &str) -> Result<Option<String>, String> {
+        image(part, reference).map(|value| value.as_str().map(str::to_string))
+    }
+
     proptest! {
+        /// Parts of image references read through the thread's cache are the parts parsed
+        /// afresh, errors included, however often and in whatever order they are read, and
+        /// after the cache has been emptied for being full.
+        #[test]
+        fn cached_images_are_parsed_images(
+            reads in prop::collection::vec(
+                (0..4usize, "(ghcr\\.io/|localhost:5000/)?(acme/)?[a-c]{1,2}(:v[0-9]|@sha256:[0-9a-f]{64}|:)?|UPPER|"),
+                1..40,
+            ),
+            fill in 0..2usize,
+        ) {
+            if fill == 1 {
+                for index in 0..IMAGE_CACHE_SIZE {
+                    let _ = image(ImagePart::Tag, &format!("filler{index}:1"));
+                }
+            }
+            let parts = [ImagePart::Registry, ImagePart::Repository, ImagePart::Tag, ImagePart::Digest];
+            for (part, reference) in &reads {
+                let part = parts[*part];
+                prop_assert_eq!(cached(part, reference), uncached(part, reference));
+                prop_assert_eq!(cached(part, reference), uncached(part, reference));
+            }
+        }
+
         /// The allocation-free path of `selects` agrees with the general one wherever it
         /// answers, and answers for every valid `matchLabels` selector over document labels.
         #[test]
