@@ -36,7 +36,8 @@ use std::sync::{Arc, RwLock};
 
 use pol_vm::document::{self, Limits, Node, Value as DocValue};
 use pol_vm::interp::{
-    Constant, Host, Value, View, compare, display, entries, equal, has_key, items, json,
+    Constant, Host, Value, View, any_item, compare, display, entries, equal, has_key, items, json,
+    size,
 };
 use pol_vm::pack::{BuiltinRef, PatternDef, PatternKind};
 use regex::Regex;
@@ -678,8 +679,7 @@ fn division_by_zero() -> String {
 fn len<'d>(value: &Value<'d>) -> Result<Value<'d>, String> {
     match value.view() {
         View::Str(text) => Ok(count(text.chars().count())),
-        View::List(list) => Ok(count(items(list)?.len())),
-        View::Map(map) => Ok(count(entries(map).len())),
+        View::List(list) | View::Map(list) => Ok(count(size(list).unwrap_or(0))),
         _ => Err(unexpected("a string, a list or a map", value)),
     }
 }
@@ -687,9 +687,7 @@ fn len<'d>(value: &Value<'d>) -> Result<Value<'d>, String> {
 fn contains<'d>(haystack: &Value<'d>, needle: &Value<'d>) -> Result<Value<'d>, String> {
     match haystack.view() {
         View::Str(text) => Ok(Value::Bool(text.contains(string(needle)?))),
-        View::List(list) => Ok(Value::Bool(
-            items(list)?.iter().any(|item| equal(item, needle)),
-        )),
+        View::List(list) => Ok(Value::Bool(any_item(list, |item| equal(item, needle))?)),
         _ => Err(unexpected("a string or a list", haystack)),
     }
 }

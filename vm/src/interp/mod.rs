@@ -872,6 +872,44 @@ pub fn items<'d>(value: &Value<'d>) -> Result<Vec<Value<'d>>, String> {
     }
 }
 
+/// Whether `found` holds for an item of a list, read in place (absent and null are empty
+/// lists); an error for anything else, as with [`items`].
+pub fn any_item<'d>(
+    value: &Value<'d>,
+    mut found: impl FnMut(&Value<'d>) -> bool,
+) -> Result<bool, String> {
+    match value {
+        Value::Absent { .. } | Value::Null | Value::Const(Constant::Null) => Ok(false),
+        Value::List(items) => Ok(items.iter().any(found)),
+        Value::Doc(node) => match &node.value {
+            DocValue::List(items) => Ok(items.iter().any(|item| found(&Value::Doc(item)))),
+            DocValue::Null => Ok(false),
+            _ => Err("only lists can be iterated".to_string()),
+        },
+        Value::Const(Constant::List(items)) => {
+            Ok(items.iter().any(|item| found(&Value::Const(item))))
+        }
+        _ => Err("only lists can be iterated".to_string()),
+    }
+}
+
+/// The number of items of a list or entries of a map, without copying them; `None` for
+/// anything else.
+pub fn size(value: &Value<'_>) -> Option<usize> {
+    match value {
+        Value::List(items) => Some(items.len()),
+        Value::Map(entries) => Some(entries.len()),
+        Value::Doc(node) => match &node.value {
+            DocValue::List(items) => Some(items.len()),
+            DocValue::Map(entries) => Some(entries.len()),
+            _ => None,
+        },
+        Value::Const(Constant::List(items)) => Some(items.len()),
+        Value::Const(Constant::Map(entries)) => Some(entries.len()),
+        _ => None,
+    }
+}
+
 /// The entries of a map (anything else: none).
 pub fn entries<'d>(value: &Value<'d>) -> Vec<(Rc<str>, Value<'d>)> {
     match value {
@@ -933,7 +971,7 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<std::cmp::Ordering, Strin
 fn contains(collection: &Value<'_>, value: &Value<'_>) -> Result<bool, String> {
     match collection.view() {
         View::Absent | View::Null => Ok(false),
-        View::List(list) => Ok(items(list)?.iter().any(|item| equal(item, value))),
+        View::List(list) => any_item(list, |item| equal(item, value)),
         View::Map(map) => match value.view() {
             View::Str(key) => Ok(has_key(map, key)),
             _ => Ok(false),
