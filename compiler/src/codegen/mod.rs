@@ -1009,9 +1009,6 @@ impl<'b, 'a> Lowering<'b, 'a> {
             is_query: &|span| checked.queries.contains_key(&span),
             has_class: &|span| checked.classes.contains_key(&span),
             all_containers: &|span| checked.all_containers.contains(&span),
-            plain_call: &|span| {
-                !checked.classes.contains_key(&span) && !checked.queries.contains_key(&span)
-            },
         };
         let found = condition
             .filter(|_| self.builder.index_queries)
@@ -1025,22 +1022,19 @@ impl<'b, 'a> Lowering<'b, 'a> {
             self.expr(iterable);
             return;
         };
-        let mut key = Vec::with_capacity(found.key.len());
-        for part in &found.key {
-            key.push(match part {
+        let key = found
+            .key
+            .iter()
+            .map(|part| match part {
                 plan::KeyPart::Field(name) => KeyStep::Field(self.builder.symbol(name)),
                 plan::KeyPart::Each => KeyStep::Each,
                 plan::KeyPart::Entries => KeyStep::Entries,
-                plan::KeyPart::Default(literal) => match constant(literal) {
-                    Some(value) => KeyStep::Default(self.builder.constant(value)),
-                    None => {
-                        self.expr(iterable);
-                        return;
-                    }
-                },
+                plan::KeyPart::Default(literal) => {
+                    KeyStep::Default(self.builder.constant(literal.clone()))
+                }
                 plan::KeyPart::Apply(name) => KeyStep::Apply(self.builder.builtin(name, 1)),
-            });
-        }
+            })
+            .collect();
         let query = self.builder.query(group, kind, key);
         let saved = self.span;
         self.span = found.call.span;

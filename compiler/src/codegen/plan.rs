@@ -21,6 +21,8 @@
 //! is not evaluated at all, so an evaluation error its other conjuncts would have raised is
 //! not raised.
 
+use pol_vm::interp::Constant;
+
 use crate::ast::*;
 use crate::span::Span;
 
@@ -31,7 +33,7 @@ pub(super) struct Plan<'a> {
     pub call: &'a Expr,
     pub namespace: Option<&'a Expr>,
     /// The indexed path below each resource.
-    pub key: Vec<KeyPart<'a>>,
+    pub key: Vec<KeyPart>,
     /// The lookup mode of `OthersBy`.
     pub mode: u8,
     /// What the candidates are looked up by, evaluated before the loop.
@@ -41,12 +43,12 @@ pub(super) struct Plan<'a> {
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum KeyPart<'a> {
+pub(super) enum KeyPart {
     Field(String),
     Each,
     Entries,
     /// `path ?? literal`.
-    Default(&'a Expr),
+    Default(Constant),
     /// A builtin of one argument applied to the path (`lower(x.host)`).
     Apply(String),
 }
@@ -60,9 +62,14 @@ pub(super) struct Facts<'f> {
     pub has_class: &'f dyn Fn(Span) -> bool,
     /// Whether a field is `pod.allContainers`, which joins lists.
     pub all_containers: &'f dyn Fn(Span) -> bool,
+}
+
+impl Facts<'_> {
     /// Whether a call calls a builtin by its name (not `others`, not an operator on a class
     /// of values).
-    pub plain_call: &'f dyn Fn(Span) -> bool,
+    fn plain_call(&self, span: Span) -> bool {
+        !(self.has_class)(span) && !(self.is_query)(span)
+    }
 }
 
 /// The plan of a loop binding `binding` over `iterable` whose body runs only when
@@ -108,7 +115,7 @@ pub(super) fn plan<'a>(
 }
 
 struct Lookup<'a> {
-    key: Vec<KeyPart<'a>>,
+    key: Vec<KeyPart>,
     mode: u8,
     value: &'a Expr,
     value_field: Option<&'static str>,
@@ -119,14 +126,14 @@ struct Lookup<'a> {
 fn lookups<'a>(
     condition: &'a Expr,
     bound: &[&str],
-    prefix: &[KeyPart<'a>],
+    prefix: &[KeyPart],
     facts: &Facts<'_>,
     out: &mut Vec<Lookup<'a>>,
 ) {
     let Some(variable) = bound.last() else {
         return;
     };
-    let path = |expr: &'a Expr| {
+    let path = |expr: &Expr| {
         path_of(expr, variable, facts).map(|path| {
             let mut key = prefix.to_vec();
             key.extend(path);
@@ -229,7 +236,7 @@ fn without_empty_default(expr: &Expr) -> &Expr {
 /// The path of `expr` below `variable` (`x.spec.selector`: fields `spec`, `selector`), if it
 /// is such a path, maybe with a literal default (`x.path ?? "*"`) and builtins of one
 /// argument applied to it (`lower(x.host)`).
-fn path_of<'a>(expr: &'a Expr, variable: &str, facts: &Facts<'_>) -> Option<Vec<KeyPart<'a>>> {
+fn path_of(expr: &Expr, variable: &str, facts: &Facts<'_>) -> Option<Vec<KeyPart>> {
     let path = match &expr.kind {
         ExprKind::Paren(inner) => return path_of(inner, variable, facts),
         ExprKind::Name(name) if name == variable => Vec::new(),
@@ -241,7 +248,7 @@ fn path_of<'a>(expr: &'a Expr, variable: &str, facts: &Facts<'_>) -> Option<Vec<
         ExprKind::Call { callee, args } if is_untyped(callee, args) => {
             return path_of(&args[0], variable, facts);
         }
-        ExprKind::Call { callee, args } if (facts.plain_call)(expr.span) => {
+        ExprKind::Call { callee, args } if facts.plain_call(expr.span) => {
             let (name, argument) = match (&callee.kind, args.as_slice()) {
                 (ExprKind::Name(name), [argument]) => (name.clone(), argument),
                 (ExprKind::Field { base, name }, []) => (name.text.clone(), base.as_ref()),
@@ -255,17 +262,15 @@ fn path_of<'a>(expr: &'a Expr, variable: &str, facts: &Facts<'_>) -> Option<Vec<
             op: BinaryOp::Coalesce,
             lhs,
             rhs,
-        } if matches!(
-            super::constant(rhs),
-            Some(
-                pol_vm::interp::Constant::Str(_)
-                    | pol_vm::interp::Constant::Int(_)
-                    | pol_vm::interp::Constant::Bool(_)
-            )
-        ) =>
-        {
+        } => {
+            let literal = super::constant(rhs).filter(|literal| {
+                matches!(
+                    literal,
+                    Constant::Str(_) | Constant::Int(_) | Constant::Bool(_)
+                )
+            })?;
             let mut path = path_of(lhs, variable, facts)?;
-            path.push(KeyPart::Default(rhs));
+            path.push(KeyPart::Default(literal));
             path
         }
         ExprKind::Index { base, index } => {
