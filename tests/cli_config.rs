@@ -179,6 +179,18 @@ fn pol_yaml_in_the_working_directory_is_found() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The findings of a JSON report as `POLICY LINE`, sorted.
+fn policy_lines(output: &Output) -> Vec<String> {
+    let mut found: Vec<String> = json(output)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["policy"].as_str().unwrap(), f["line"]))
+        .collect();
+    found.sort();
+    found
+}
+
 #[test]
 fn glob_and_regex_parameters_can_be_set_and_are_checked() {
     let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: docker.io/library/busybox:1.36\n    - name: b\n      image: nginx:1.27\n";
@@ -199,16 +211,7 @@ fn glob_and_regex_parameters_can_be_set_and_are_checked() {
             file,
         ])
     };
-    let findings = |output: &Output| -> Vec<String> {
-        let mut found: Vec<String> = json(output)["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| format!("{} {}", f["policy"].as_str().unwrap(), f["line"]))
-            .collect();
-        found.sort();
-        found
-    };
+    let findings = policy_lines;
     let defaults = pol(&[
         "check",
         "--no-config",
@@ -233,6 +236,39 @@ fn glob_and_regex_parameters_can_be_set_and_are_checked() {
     assert_eq!(bad.status.code(), Some(2));
     insta::assert_snapshot!(text(&bad.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn configured_parameters_reach_the_setup() {
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\ndata:\n  colour: green\n  shout: GREEN\n  x: \"1\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: logs-big\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("maps.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let run = |config: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--policies",
+            "tests/pol-test/setup",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(config);
+        args.push(file.to_str().unwrap());
+        policy_lines(&pol(&args))
+    };
+    assert!(run(&["--no-config"]).is_empty());
+    // `Cache` is reserved, the suffix is `-big`, `limit` 1 makes the computed `doubled` 2,
+    // and the colour is `green` (lowered) and `GREEN` (upper-cased).
+    assert_eq!(
+        run(&["--config", "tests/config/setup.yaml"]),
+        [
+            "setup-shadowing 6",
+            "setup-shadowing 7",
+            "setup-values 13",
+            "setup-values 4",
+            "setup-values 5"
+        ]
+    );
 }
 
 #[test]

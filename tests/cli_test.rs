@@ -86,6 +86,43 @@ fn loop_invariant_calls_keep_one_value_per_outer_item() {
 }
 
 #[test]
+fn setup_lets_keep_their_values_and_their_place() {
+    all_cases_pass("tests/pol-test/setup", 5);
+    // What depends only on parameters comes first, up to `Setup`: the computed default
+    // `doubled` and the lets `lowered`, `ending` and `most`; nothing before it reads the
+    // resource (local 0).
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("setup.polpack");
+    let build = pol(&[
+        "build",
+        "tests/pol-test/setup",
+        "-o",
+        pack.to_str().unwrap(),
+    ]);
+    assert!(build.status.success());
+    let listing = String::from_utf8(pol(&["disasm", pack.to_str().unwrap()]).stdout).unwrap();
+    let function: Vec<&str> = listing
+        .lines()
+        .skip_while(|line| !line.contains("function 0:"))
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let setup = function
+        .iter()
+        .position(|line| line.ends_with("Setup"))
+        .unwrap_or_else(|| panic!("no setup:\n{listing}"));
+    let before = &function[..setup];
+    assert_eq!(
+        before.iter().filter(|line| line.contains("Store")).count(),
+        4,
+        "{listing}"
+    );
+    assert!(
+        !before.iter().any(|line| line.contains("Load local=0")),
+        "{listing}"
+    );
+}
+
+#[test]
 fn cross_resource_cases_pass_with_and_without_a_namespace_index() {
     all_cases_pass("tests/pol-test/cross", 9);
 }

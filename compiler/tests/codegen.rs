@@ -91,17 +91,22 @@ fn pack_of_source(source: &str) -> Pack {
     builder.finish().unwrap()
 }
 
+/// The standard host for `pack`, at a fixed time.
+fn host_for(pack: &Pack) -> pol_stdlib::host::StdHost {
+    pol_stdlib::host::StdHost::new(
+        &pack.builtins,
+        &pack.patterns,
+        pol_stdlib::time::Time::parse("2026-01-01T00:00:00Z").unwrap(),
+    )
+    .unwrap()
+}
+
 /// Runs `pack` over the first `limit` documents of `yaml` with all of them as the evaluation
 /// set; returns per document the number of findings, or the error message.
 fn run_over(pack: &Pack, yaml: &str, limit: usize) -> Vec<Result<usize, String>> {
     use pol_vm::document::{Limits, load};
     use pol_vm::eval::Evaluator;
-    let host = pol_stdlib::host::StdHost::new(
-        &pack.builtins,
-        &pack.patterns,
-        pol_stdlib::time::Time::parse("2026-01-01T00:00:00Z").unwrap(),
-    )
-    .unwrap();
+    let host = host_for(pack);
     let evaluator = Evaluator::new(pack, &host);
     let mut loaded = load(
         yaml.as_bytes(),
@@ -219,4 +224,87 @@ fn all_containers_joins_the_three_lists_and_rejects_a_malformed_one() {
     assert!(
         matches!(&run_over(&pack, &malformed, 9)[0], Err(message) if message.contains("only lists"))
     );
+}
+
+/// Runs `pack` over each document of `yaml` alone, with `budget` instructions per run; per
+/// document, the findings' messages or the error message.
+fn run_with_budget(pack: &Pack, yaml: &str, budget: u64) -> Vec<Result<Vec<String>, String>> {
+    use pol_vm::document::{Limits, load};
+    use pol_vm::eval::Evaluator;
+    let host = host_for(pack);
+    let mut evaluator = Evaluator::new(pack, &host);
+    evaluator.budget = budget;
+    let mut loaded = load(yaml.as_bytes(), &Limits::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    for document in &mut loaded.documents {
+        evaluator.intern(&mut document.root);
+    }
+    loaded
+        .documents
+        .iter()
+        .map(|document| {
+            let mut messages = Vec::new();
+            for outcome in evaluator.evaluate(&document.root, &|_| true).unwrap() {
+                let findings = outcome.result.map_err(|error| error.message)?;
+                messages.extend(findings.into_iter().map(|finding| finding.message));
+            }
+            Ok(messages)
+        })
+        .collect()
+}
+
+#[test]
+fn a_setup_runs_once_when_the_pack_is_loaded() {
+    // The setup lowers 300 words (thousands of instructions); each run may execute 200.
+    let words: Vec<String> = (0..300).map(|index| format!("\"Word{index}\"")).collect();
+    let source = format!(
+        r#"policy reserved-names {{
+  title "Reserved names"
+  severity low
+  param words: list<string> = [{}]
+  match ConfigMap
+  let lowered = [lower(w) for w in words]
+  deny (resource.metadata.name ?? "") in lowered
+    at resource.metadata.name
+    message "{{resource.metadata.name}} is reserved ({{len(lowered)}} words)"
+}}
+"#,
+        words.join(", ")
+    );
+    let pack = pack_of_source(&source);
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: word299\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Word299\n";
+    assert_eq!(
+        run_with_budget(&pack, yaml, 200),
+        [
+            Ok(vec!["word299 is reserved (300 words)".to_string()]),
+            Ok(Vec::new())
+        ]
+    );
+}
+
+#[test]
+fn a_failing_setup_is_an_error_wherever_the_policy_applies() {
+    let pack = pack_of_source(
+        r#"policy pinned-version {
+  title "Pinned version"
+  severity low
+  param version: string = "not a version"
+  match ConfigMap when resource.metadata.name == "checked"
+  let recent = semverCompare(version, "1.25.0") >= 0
+  deny recent
+    message "recent"
+}
+"#,
+    );
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: checked\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: checked\n";
+    let results = run_with_budget(&pack, yaml, pol_vm::eval::DEFAULT_BUDGET);
+    // The setup comes before the `when` guard: both ConfigMaps see its error; the Secret is
+    // not matched.
+    for result in &results[..2] {
+        assert!(
+            matches!(result, Err(message) if message.contains("not a version")),
+            "{results:?}"
+        );
+    }
+    assert_eq!(results[2], Ok(Vec::new()));
 }

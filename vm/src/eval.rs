@@ -7,7 +7,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::document::{Location, Node, Value as DocValue};
 use crate::interp::{
-    EvalError, Finding, Host, Program, Scratch, Value, View, entries, field, items, run_in,
+    EvalError, Finding, Host, Prepared, Program, Scratch, Start, Value, View, entries, field,
+    items, run_from, setup,
 };
 use crate::pack::{KeyStep, Pack, Step};
 
@@ -49,6 +50,9 @@ pub struct Evaluator<'p> {
     /// The entry of `match *` policies (`api_version` and `kind` both `*`), run on every
     /// resource.
     every: Option<usize>,
+    /// By policy: where its runs start and the locals its setup computed (what depends only
+    /// on its parameters, computed once here); `None` runs the whole function each time.
+    setups: Vec<Option<Prepared>>,
     pub budget: u64,
     /// Time each policy's run ([`Outcome::nanos`]); off by default (it reads the clock twice
     /// per run).
@@ -374,12 +378,32 @@ impl<'p> Evaluator<'p> {
             .kinds
             .iter()
             .position(|entry| entry.api_version == "*" && entry.kind == "*");
+        let setups = pack
+            .policies
+            .iter()
+            .map(|meta| {
+                let function = pack.functions.get(meta.function as usize)?;
+                let program = Program {
+                    code: function.code.as_ref()?,
+                    locals: function.locals,
+                    constants: &pack.constants,
+                    symbols: &pack.symbols,
+                    params: &meta.params,
+                    patterns: &pack.patterns,
+                    inventory: &[],
+                };
+                // A setup that fails runs again, and fails, on each resource: its error is
+                // reported where the policy applies.
+                setup(&program, host, DEFAULT_BUDGET).ok().flatten()
+            })
+            .collect();
         Evaluator {
             pack,
             host,
             symbols,
             kinds,
             every,
+            setups,
             budget: DEFAULT_BUDGET,
             profile: false,
         }
@@ -435,7 +459,7 @@ impl<'p> Evaluator<'p> {
     /// Runs every policy that matches the kind of `root` and that `wanted` accepts, with an
     /// empty evaluation set.
     pub fn evaluate<'d>(
-        &self,
+        &'d self,
         root: &'d Node,
         wanted: &dyn Fn(u32) -> bool,
     ) -> Result<Vec<Outcome<'d>>, Unevaluable>
@@ -451,7 +475,7 @@ impl<'p> Evaluator<'p> {
     /// Runs every policy that matches the kind of `root` and that `wanted` accepts;
     /// `others(Kind)` reads `inventory` (which may hold `root` itself: it is skipped).
     pub fn evaluate_in<'d>(
-        &self,
+        &'d self,
         root: &'d Node,
         inventory: &'d Inventory<'d>,
         wanted: &dyn Fn(u32) -> bool,
@@ -543,7 +567,21 @@ impl<'p> Evaluator<'p> {
                 inventory: &inventory.by_query,
             };
             let started = self.profile.then(std::time::Instant::now);
-            let result = run_in(&program, self.host, &inputs, self.budget, &mut scratch);
+            let start = match self.setups.get(policy as usize) {
+                Some(Some(prepared)) => prepared.start(),
+                _ => Start {
+                    entry: 0,
+                    prepared: &[],
+                },
+            };
+            let result = run_from(
+                &program,
+                self.host,
+                &inputs,
+                &start,
+                self.budget,
+                &mut scratch,
+            );
             let nanos = started.map_or(0, |started| {
                 u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX)
             });

@@ -15,6 +15,7 @@
 
 mod hoist;
 mod plan;
+mod setup;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -642,6 +643,22 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 }
             }
         }
+        // The setup ([`setup`]): what depends only on the parameters, computed once at load.
+        let queries = &self.checked.queries;
+        let setup = setup::setup_lets(policy, &|call| queries.contains_key(&call.span));
+        let mut prepared = HashMap::new();
+        for &position in &setup {
+            if let Some(PolicyItem::Stmt(stmt @ Stmt::Let(binding))) = policy.items.get(position) {
+                self.stmt(stmt);
+                if let Some(found) = self.lookup(&binding.name.text) {
+                    prepared.insert(position, found);
+                }
+            }
+        }
+        if self.locals > 4 {
+            self.span = policy.name.span;
+            self.emit(Op::Setup {});
+        }
         let end = self.label();
         for item in &policy.items {
             if let PolicyItem::Match(found) = item
@@ -651,9 +668,14 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.branch(guard, false, end);
             }
         }
-        for item in &policy.items {
-            if let PolicyItem::Stmt(stmt) = item {
-                self.stmt(stmt);
+        for (position, item) in policy.items.iter().enumerate() {
+            match (item, prepared.get(&position)) {
+                // Computed by the setup: its name takes effect here, as written.
+                (PolicyItem::Stmt(Stmt::Let(binding)), Some(found)) => {
+                    self.bind_name(&binding.name.text, found.clone());
+                }
+                (PolicyItem::Stmt(stmt), _) => self.stmt(stmt),
+                _ => {}
             }
         }
         self.bind(end);

@@ -226,6 +226,10 @@ fn bad_functions_are_rejected_with_a_reason() {
         "not a pattern",
     );
     rejects(
+        &[Op::Null {}, Op::Setup {}, Op::Pop {}, Op::Return {}],
+        "1 value(s) left on the stack at `Setup`",
+    );
+    rejects(
         &[Op::Null {}, Op::IterStart { slot: 4 }, Op::Return {}],
         "iterator slot 4",
     );

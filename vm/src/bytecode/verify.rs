@@ -9,7 +9,8 @@
 //!   builtin's arity; `OthersBy`/`OthersInBy` use a lookup mode their query's key supports;
 //! - every jump lands on the start of an instruction inside the function;
 //! - the operand stack never underflows, never exceeds `max_stack`, has the same depth on
-//!   every path into an instruction, and is empty at `Return`;
+//!   every path into an instruction, and is empty at `Return` and `Setup` (a run that starts
+//!   after `Setup` starts with an empty stack);
 //! - execution cannot run off the end of the code.
 //!
 //! What it does not check, because it cannot be known before running: the types of values
@@ -113,10 +114,10 @@ pub fn verify(code: &[u8], context: &Context<'_>) -> Result<(), VerifyError> {
                 ),
             ));
         }
-        if matches!(op, Op::Return {}) && before != 0 {
+        if matches!(op, Op::Return {} | Op::Setup {}) && before != 0 {
             return Err(fail(
                 offset,
-                format!("{before} value(s) left on the stack at `Return`"),
+                format!("{before} value(s) left on the stack at `{}`", op.name()),
             ));
         }
         let mut successors: Vec<(usize, usize)> = Vec::with_capacity(2);

@@ -267,19 +267,51 @@ pub fn run_in<'d>(
     budget: u64,
     scratch: &mut Scratch<'d>,
 ) -> Result<Vec<Finding<'d>>, EvalError> {
+    let start = Start {
+        entry: 0,
+        prepared: &[],
+    };
+    run_from(program, host, inputs, &start, budget, scratch)
+}
+
+/// Where a run starts: at the first instruction, or after the policy's setup with the locals
+/// the setup computed ([`setup`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Start<'d> {
+    /// The index (in decoded instructions) of the first instruction to run.
+    pub entry: usize,
+    /// Locals to preset, as the setup left them.
+    pub prepared: &'d [(u16, Constant)],
+}
+
+/// [`run_in`] from `start`.
+pub fn run_from<'d>(
+    program: &Program<'d>,
+    host: &dyn Host,
+    inputs: &[(u16, Value<'d>)],
+    start: &Start<'d>,
+    budget: u64,
+    scratch: &mut Scratch<'d>,
+) -> Result<Vec<Finding<'d>>, EvalError> {
     let mut stack = std::mem::take(&mut scratch.stack);
     let mut locals = std::mem::take(&mut scratch.locals);
     stack.clear();
     locals.clear();
     locals.resize(usize::from(program.locals), Slot::Value(Value::ABSENT));
+    for (local, constant) in start.prepared {
+        if let Some(slot) = locals.get_mut(usize::from(*local)) {
+            *slot = Slot::Value(Value::Const(constant));
+        }
+    }
     let mut machine = Machine {
         program,
         host,
         stack,
         locals,
         findings: Vec::new(),
-        index: 0,
+        index: start.entry,
         extra: 0,
+        setup: false,
     };
     let result = machine.execute(inputs, budget);
     machine.stack.clear();
@@ -287,6 +319,95 @@ pub fn run_in<'d>(
     scratch.stack = std::mem::take(&mut machine.stack);
     scratch.locals = std::mem::take(&mut machine.locals);
     result.map(|()| machine.findings)
+}
+
+/// Runs a policy's setup: its function up to its first `Setup` instruction, with no
+/// resource. Returns where the rest starts and the locals the setup computed, as constants,
+/// so that each run can start there ([`run_from`]); `Ok(None)` when the function has no
+/// setup, or the setup leaves a value that is not a constant (a document node).
+pub fn setup(
+    program: &Program<'_>,
+    host: &dyn Host,
+    budget: u64,
+) -> Result<Option<Prepared>, EvalError> {
+    let Some(at) = program
+        .code
+        .ops()
+        .iter()
+        .position(|op| matches!(op, Op::Setup {}))
+    else {
+        return Ok(None);
+    };
+    let mut machine = Machine {
+        program,
+        host,
+        stack: Vec::new(),
+        locals: vec![Slot::Value(Value::ABSENT); usize::from(program.locals)],
+        findings: Vec::new(),
+        index: 0,
+        extra: 0,
+        setup: true,
+    };
+    machine.execute(&[], budget)?;
+    if machine.index != at {
+        // The setup ended elsewhere (a `Return` before it): nothing to start from.
+        return Ok(None);
+    }
+    let mut prepared = Vec::new();
+    for (local, slot) in machine.locals.iter().enumerate() {
+        let Slot::Value(value) = slot else { continue };
+        if matches!(value, Value::Absent { .. }) {
+            continue;
+        }
+        let (Ok(local), Some(constant)) = (u16::try_from(local), constant_of(value)) else {
+            return Ok(None);
+        };
+        prepared.push((local, constant));
+    }
+    Ok(Some(Prepared {
+        entry: at + 1,
+        locals: prepared,
+    }))
+}
+
+/// What a policy's setup computed ([`setup`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The index of the instruction after `Setup`.
+    pub entry: usize,
+    /// The locals the setup left, as constants.
+    pub locals: Vec<(u16, Constant)>,
+}
+
+impl Prepared {
+    pub fn start(&self) -> Start<'_> {
+        Start {
+            entry: self.entry,
+            prepared: &self.locals,
+        }
+    }
+}
+
+/// `value` as a constant: `None` for a document node or an absent value inside a list or map.
+fn constant_of(value: &Value<'_>) -> Option<Constant> {
+    Some(match value {
+        Value::Absent { .. } | Value::Doc(_) => return None,
+        Value::Const(constant) => (*constant).clone(),
+        Value::Null => Constant::Null,
+        Value::Bool(flag) => Constant::Bool(*flag),
+        Value::Int(number) => Constant::Int(*number),
+        Value::Float(number) => Constant::Float(*number),
+        Value::Str(text) => Constant::Str(Box::from(&**text)),
+        Value::List(items) => {
+            Constant::List(items.iter().map(constant_of).collect::<Option<Vec<_>>>()?)
+        }
+        Value::Map(entries) => Constant::Map(
+            entries
+                .iter()
+                .map(|(key, value)| Some((Box::from(&**key), constant_of(value)?)))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+    })
 }
 
 impl<'d> Machine<'_, 'd, '_> {
@@ -338,6 +459,8 @@ struct Machine<'p, 'd, 'h> {
     index: usize,
     /// Budget used by the last instruction beyond its own step (elements it produced).
     extra: u64,
+    /// A setup run ([`setup`]): `Setup` ends it.
+    setup: bool,
 }
 
 impl<'d> Machine<'_, 'd, '_> {
@@ -724,6 +847,11 @@ impl<'d> Machine<'_, 'd, '_> {
                 });
             }
             Op::Return {} => return Ok(Flow::Return),
+            Op::Setup {} => {
+                if self.setup {
+                    return Ok(Flow::Return);
+                }
+            }
         }
         Ok(Flow::Next)
     }

@@ -1,0 +1,110 @@
+//! A policy's setup: the top-level `let`s that depend only on its parameters (`let pinned =
+//! "{replace(version, "v", "")}.0"`, `let names = [lower(n) for n in sensitive_names]`).
+//!
+//! The lowering emits them first, then a `Setup` instruction, then the rest of the policy. The
+//! evaluator runs the code up to `Setup` once, when the pack is loaded, and starts every run
+//! after it with those locals preset; parameters are set before the pack is evaluated
+//! (configuration), never during. Builtins are pure and a setup reads no resource, so the
+//! values are those every run would have computed. Only the order changes for a run of the
+//! whole function (when the setup fails at load, or leaves a value that is not a constant):
+//! the setup's lets come before the `match … when` guard and the other statements, so their
+//! error is reported wherever the policy matches the kind.
+
+use std::collections::HashMap;
+
+use crate::ast::*;
+
+/// Which top-level statements of `policy` belong to its setup, by position among its items.
+/// `constant_params` are the parameters bound to a constant; every other parameter is
+/// computed from its default at the start of the function, which belongs to the setup too.
+/// `is_query` says whether a call reads the evaluation set (`others(…)`).
+pub(super) fn setup_lets(policy: &Policy, is_query: &dyn Fn(&Expr) -> bool) -> Vec<usize> {
+    // Names visible at top level, in order: parameters, the resource's names, then each `let`.
+    let mut names: HashMap<&str, bool> = HashMap::new();
+    for item in &policy.items {
+        if let PolicyItem::Param(param) = item {
+            names.insert(&param.name.text, true);
+        }
+    }
+    for name in ["resource", "pod", "podMetadata"] {
+        names.insert(name, false);
+    }
+    let mut lets = Vec::new();
+    for (position, item) in policy.items.iter().enumerate() {
+        if let PolicyItem::Stmt(Stmt::Let(binding)) = item {
+            let fixed = is_static(&binding.value, &names, &mut Vec::new(), is_query);
+            names.insert(&binding.name.text, fixed);
+            if fixed {
+                lets.push(position);
+            }
+        }
+    }
+    lets
+}
+
+/// Whether `expr` depends only on parameters, constants and the names `names` marks static
+/// (`local` holds the names bound inside the expression so far, all static: they range over
+/// static lists).
+fn is_static<'a>(
+    expr: &'a Expr,
+    names: &HashMap<&str, bool>,
+    local: &mut Vec<&'a str>,
+    is_query: &dyn Fn(&Expr) -> bool,
+) -> bool {
+    match &expr.kind {
+        ExprKind::Name(name) => {
+            local.iter().any(|bound| bound == name) || names.get(name.as_str()) != Some(&false)
+        }
+        ExprKind::Call { callee, args } => {
+            if is_query(expr) {
+                return false;
+            }
+            let receiver = match &callee.kind {
+                ExprKind::Field { base, .. } => Some(base.as_ref()),
+                // A builtin's name is not a value.
+                _ => None,
+            };
+            receiver
+                .into_iter()
+                .chain(args)
+                .all(|arg| is_static(arg, names, local, is_query))
+        }
+        ExprKind::Quantifier {
+            binding,
+            iterable,
+            condition,
+            ..
+        } => {
+            if !is_static(iterable, names, local, is_query) {
+                return false;
+            }
+            local.push(&binding.text);
+            let fixed = is_static(condition, names, local, is_query);
+            local.pop();
+            fixed
+        }
+        ExprKind::Comprehension {
+            element,
+            binding,
+            iterable,
+            filter,
+        } => {
+            if !is_static(iterable, names, local, is_query) {
+                return false;
+            }
+            local.push(&binding.text);
+            let fixed = is_static(element, names, local, is_query)
+                && filter
+                    .as_ref()
+                    .is_none_or(|filter| is_static(filter, names, local, is_query));
+            local.pop();
+            fixed
+        }
+        _ => {
+            let mut fixed = true;
+            expr.kind
+                .for_each_child(|child| fixed = fixed && is_static(child, names, local, is_query));
+            fixed
+        }
+    }
+}
