@@ -481,8 +481,21 @@ impl<'d> Machine<'_, 'd, '_> {
         Flow::Goto(usize::try_from(target).unwrap_or(usize::MAX))
     }
 
+    /// Pops a boolean. The comparisons and tests push `Value::Bool`: that case is inlined.
+    #[inline(always)]
     fn boolean(&mut self) -> Result<bool, EvalError> {
-        let value = self.pop()?;
+        match self.stack.pop() {
+            Some(Value::Bool(flag)) => Ok(flag),
+            other => self.not_boolean(other),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_boolean(&self, value: Option<Value<'d>>) -> Result<bool, EvalError> {
+        let Some(value) = value else {
+            return Err(self.error("unverified code: the stack is empty"));
+        };
         match value.view() {
             View::Bool(flag) => Ok(flag),
             other => Err(self.error(&format!("expected a boolean, found {}", other.kind()))),
