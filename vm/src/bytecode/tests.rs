@@ -62,6 +62,7 @@ fn every_op() -> Vec<Op> {
             query: u16::MAX,
             mode: 0,
         },
+        Op::Setup {},
     ]
 }
 
