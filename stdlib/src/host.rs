@@ -231,7 +231,7 @@ impl StdHost {
             }
             (F::Base64Decode, [a]) => Ok(base64_decode(string(a)?)?.map_or(Value::ABSENT, text)),
             (F::ParseJson | F::ParseYaml, [a]) => parse_document(string(a)?),
-            (F::Keys, [a]) => Ok(list(sorted_entries(a)?.into_keys().map(text).collect())),
+            (F::Keys, [a]) => Ok(list(sorted_entries(a)?.into_keys().map(|key| text(&*key)).collect())),
             (F::Values, [a]) => Ok(list(sorted_entries(a)?.into_values().collect())),
             (F::Sum, [a]) => sum(a),
             (F::Count, [a]) => {
@@ -649,8 +649,8 @@ fn sorted_entries<'d>(value: &Value<'d>) -> Result<BTreeMap<Rc<str>, Value<'d>>,
     map_entries(value).map(|entries| entries.into_iter().collect())
 }
 
-fn text<'d>(text: impl Into<Rc<str>>) -> Value<'d> {
-    Value::Str(text.into())
+fn text<'d>(text: impl Into<String>) -> Value<'d> {
+    Value::Str(Rc::new(text.into()))
 }
 
 fn list(items: Vec<Value<'_>>) -> Value<'_> {
@@ -1062,10 +1062,10 @@ fn total<'d>(
 /// An image reference's parts, ready to be values.
 #[derive(Clone)]
 struct ImageParts {
-    registry: Rc<str>,
-    repository: Rc<str>,
-    tag: Option<Rc<str>>,
-    digest: Option<Rc<str>>,
+    registry: Rc<String>,
+    repository: Rc<String>,
+    tag: Option<Rc<String>>,
+    digest: Option<Rc<String>>,
 }
 
 /// Images parsed on this thread, by reference: the same few images are read by many
@@ -1084,10 +1084,10 @@ fn image<'d>(part: ImagePart, reference: &str) -> Result<Value<'d>, String> {
         }
         let parsed = ImageRef::parse(reference)
             .map(|image| ImageParts {
-                registry: Rc::from(image.registry()),
-                repository: Rc::from(image.repository()),
-                tag: image.tag().map(Rc::from),
-                digest: image.digest().map(Rc::from),
+                registry: Rc::new(image.registry().to_string()),
+                repository: Rc::new(image.repository().to_string()),
+                tag: image.tag().map(|tag| Rc::new(tag.to_string())),
+                digest: image.digest().map(|digest| Rc::new(digest.to_string())),
             })
             .map_err(|error| error.to_string());
         let mut cache = cache.borrow_mut();

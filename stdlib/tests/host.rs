@@ -117,7 +117,7 @@ fn computed<'d>(node: &Node) -> Value<'d> {
         DocValue::Bool(flag) => Value::Bool(*flag),
         DocValue::Int(number) => Value::Int(*number),
         DocValue::Float(number) => Value::Float(*number),
-        DocValue::String(text) => Value::Str(Rc::from(text.as_str())),
+        DocValue::String(text) => Value::str(text),
         DocValue::List(items) => Value::List(Rc::new(items.iter().map(computed).collect())),
         DocValue::Map(entries) => Value::Map(Rc::new(
             entries

@@ -31,10 +31,15 @@ pub enum Value<'d> {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    /// A computed string. `Rc<String>`, a thin pointer, not `Rc<str>`: it keeps a value two
+    /// words long, which the interpreter moves on every push, pop, load and store.
+    Str(Rc<String>),
     List(Rc<Vec<Value<'d>>>),
     Map(Rc<Vec<(Rc<str>, Value<'d>)>>),
 }
+
+// Two words: see `Value::Str`.
+const _: () = assert!(std::mem::size_of::<Value<'static>>() == 16);
 
 impl<'d> Value<'d> {
     /// Absent, with no place in the document.
@@ -44,7 +49,7 @@ impl<'d> Value<'d> {
     };
 
     pub fn str(text: &str) -> Value<'d> {
-        Value::Str(Rc::from(text))
+        Value::Str(Rc::new(text.to_string()))
     }
 
     /// The value seen as one of the language's kinds of value.
@@ -397,7 +402,7 @@ fn constant_of(value: &Value<'_>) -> Option<Constant> {
         Value::Bool(flag) => Constant::Bool(*flag),
         Value::Int(number) => Constant::Int(*number),
         Value::Float(number) => Constant::Float(*number),
-        Value::Str(text) => Constant::Str(Box::from(&**text)),
+        Value::Str(text) => Constant::Str(Box::from(text.as_str())),
         Value::List(items) => {
             Constant::List(items.iter().map(constant_of).collect::<Option<Vec<_>>>()?)
         }
@@ -831,7 +836,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     write_display(part, self.program.patterns, &mut text);
                 }
                 self.stack.truncate(at);
-                self.stack.push(Value::Str(Rc::from(text)));
+                self.stack.push(Value::Str(Rc::new(text)));
             }
             Op::Deny { site, edits } => {
                 let at = self.stack.len().saturating_sub(2 * usize::from(edits));
@@ -1171,7 +1176,7 @@ fn arithmetic<'d>(op: Op, a: &Value<'d>, b: &Value<'d>) -> Result<Value<'d>, Str
             }))
         }
         (View::Str(x), View::Str(y)) if matches!(op, Op::Add {}) => {
-            Ok(Value::Str(Rc::from(format!("{x}{y}"))))
+            Ok(Value::Str(Rc::new(format!("{x}{y}"))))
         }
         (View::List(x), View::List(y)) if matches!(op, Op::Add {}) => {
             let mut joined = items(x)?;

@@ -304,11 +304,11 @@ fn values_compare_and_print_as_the_language_says() {
     assert!(!equal(&get("a"), &Value::ABSENT));
     assert!(equal(
         &get("d"),
-        &Value::List(Rc::new(vec![Value::Int(1), Value::Str(Rc::from("x"))]))
+        &Value::List(Rc::new(vec![Value::Int(1), Value::str("x")]))
     ));
     assert_eq!(json(&get("e")), "{\"k\":\"v\\\"q\"}");
     assert_eq!(display(&Value::ABSENT), "absent");
-    assert!(contains(&get("d"), &Value::Str(Rc::from("x"))).unwrap());
-    assert!(contains(&get("e"), &Value::Str(Rc::from("k"))).unwrap());
+    assert!(contains(&get("d"), &Value::str("x")).unwrap());
+    assert!(contains(&get("e"), &Value::str("k")).unwrap());
     assert!(!contains(&Value::ABSENT, &Value::Int(1)).unwrap());
 }
