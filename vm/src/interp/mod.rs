@@ -225,15 +225,13 @@ impl std::fmt::Display for EvalError {
     }
 }
 
-/// What a local slot holds.
+/// A list being iterated (read in place, never copied): its iterator slot, the list and the
+/// next position. Kept apart from the locals, which are plain values.
 #[derive(Debug, Clone)]
-enum Slot<'d> {
-    Value(Value<'d>),
-    /// A list being iterated (read in place, never copied) and the next position.
-    Iter {
-        source: Value<'d>,
-        next: usize,
-    },
+struct Iter<'d> {
+    slot: u16,
+    source: Value<'d>,
+    next: usize,
 }
 
 /// Buffers one evaluation uses, kept between runs so that evaluating many policies over one
@@ -241,7 +239,8 @@ enum Slot<'d> {
 #[derive(Debug, Default)]
 pub struct Scratch<'d> {
     stack: Vec<Value<'d>>,
-    locals: Vec<Slot<'d>>,
+    locals: Vec<Value<'d>>,
+    iters: Vec<Iter<'d>>,
 }
 
 impl<'d> Scratch<'d> {
@@ -249,6 +248,7 @@ impl<'d> Scratch<'d> {
         Scratch {
             stack: Vec::with_capacity(16),
             locals: Vec::with_capacity(16),
+            iters: Vec::with_capacity(4),
         }
     }
 }
@@ -300,12 +300,14 @@ pub fn run_from<'d>(
 ) -> Result<Vec<Finding<'d>>, EvalError> {
     let mut stack = std::mem::take(&mut scratch.stack);
     let mut locals = std::mem::take(&mut scratch.locals);
+    let mut iters = std::mem::take(&mut scratch.iters);
     stack.clear();
     locals.clear();
-    locals.resize(usize::from(program.locals), Slot::Value(Value::ABSENT));
+    iters.clear();
+    locals.resize(usize::from(program.locals), Value::ABSENT);
     for (local, constant) in start.prepared {
         if let Some(slot) = locals.get_mut(usize::from(*local)) {
-            *slot = Slot::Value(Value::Const(constant));
+            *slot = Value::Const(constant);
         }
     }
     let mut machine = Machine {
@@ -313,6 +315,7 @@ pub fn run_from<'d>(
         host,
         stack,
         locals,
+        iters,
         findings: Vec::new(),
         index: start.entry,
         extra: 0,
@@ -321,8 +324,10 @@ pub fn run_from<'d>(
     let result = machine.execute(inputs, budget);
     machine.stack.clear();
     machine.locals.clear();
+    machine.iters.clear();
     scratch.stack = std::mem::take(&mut machine.stack);
     scratch.locals = std::mem::take(&mut machine.locals);
+    scratch.iters = std::mem::take(&mut machine.iters);
     result.map(|()| machine.findings)
 }
 
@@ -347,7 +352,8 @@ pub fn setup(
         program,
         host,
         stack: Vec::new(),
-        locals: vec![Slot::Value(Value::ABSENT); usize::from(program.locals)],
+        locals: vec![Value::ABSENT; usize::from(program.locals)],
+        iters: Vec::new(),
         findings: Vec::new(),
         index: 0,
         extra: 0,
@@ -359,8 +365,7 @@ pub fn setup(
         return Ok(None);
     }
     let mut prepared = Vec::new();
-    for (local, slot) in machine.locals.iter().enumerate() {
-        let Slot::Value(value) = slot else { continue };
+    for (local, value) in machine.locals.iter().enumerate() {
         if matches!(value, Value::Absent { .. }) {
             continue;
         }
@@ -421,7 +426,7 @@ impl<'d> Machine<'_, 'd, '_> {
         let program = machine.program;
         for (local, value) in inputs {
             if let Some(slot) = machine.locals.get_mut(usize::from(*local)) {
-                *slot = Slot::Value(value.clone());
+                *slot = value.clone();
             }
         }
         let ops = program.code.ops();
@@ -458,7 +463,9 @@ struct Machine<'p, 'd, 'h> {
     program: &'p Program<'d>,
     host: &'h dyn Host,
     stack: Vec<Value<'d>>,
-    locals: Vec<Slot<'d>>,
+    locals: Vec<Value<'d>>,
+    /// The lists being iterated, innermost last.
+    iters: Vec<Iter<'d>>,
     findings: Vec<Finding<'d>>,
     /// The instruction being executed (an index into the decoded code).
     index: usize,
@@ -534,7 +541,7 @@ impl<'d> Machine<'_, 'd, '_> {
     /// the budget for each.
     fn push_others(&mut self, resources: impl Iterator<Item = &'d Node>) {
         let current = match self.locals.first() {
-            Some(Slot::Value(Value::Doc(node))) => Some(*node),
+            Some(Value::Doc(node)) => Some(*node),
             _ => None,
         };
         let others: Vec<Value<'d>> = resources
@@ -607,8 +614,7 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::Load { local } => {
                 let value = match self.locals.get(usize::from(local)) {
-                    Some(Slot::Value(value)) => value.clone(),
-                    Some(Slot::Iter { .. }) => return Err(self.error("a local holds an iterator")),
+                    Some(value) => value.clone(),
                     None => return Err(self.error("unverified code: local out of range")),
                 };
                 self.stack.push(value);
@@ -616,7 +622,7 @@ impl<'d> Machine<'_, 'd, '_> {
             Op::Store { local } => {
                 let value = self.pop()?;
                 match self.locals.get_mut(usize::from(local)) {
-                    Some(slot) => *slot = Slot::Value(value),
+                    Some(slot) => *slot = value,
                     None => return Err(self.error("unverified code: local out of range")),
                 }
             }
@@ -759,14 +765,19 @@ impl<'d> Machine<'_, 'd, '_> {
                 if let Err(message) = iterable(&list) {
                     return Err(self.error(&message));
                 }
-                match self.locals.get_mut(usize::from(slot)) {
-                    Some(entry) => {
-                        *entry = Slot::Iter {
-                            source: list,
-                            next: 0,
-                        }
+                if usize::from(slot) >= self.locals.len() {
+                    return Err(self.error("unverified code: slot out of range"));
+                }
+                match self.iters.iter_mut().rev().find(|iter| iter.slot == slot) {
+                    Some(iter) => {
+                        iter.source = list;
+                        iter.next = 0;
                     }
-                    None => return Err(self.error("unverified code: slot out of range")),
+                    None => self.iters.push(Iter {
+                        slot,
+                        source: list,
+                        next: 0,
+                    }),
                 }
             }
             Op::IterNext {
@@ -774,17 +785,17 @@ impl<'d> Machine<'_, 'd, '_> {
                 local,
                 offset,
             } => {
-                let item = match self.locals.get_mut(usize::from(slot)) {
-                    Some(Slot::Iter { source, next }) => {
-                        let item = item_at(source, *next);
-                        *next += 1;
+                let item = match self.iters.iter_mut().rev().find(|iter| iter.slot == slot) {
+                    Some(iter) => {
+                        let item = item_at(&iter.source, iter.next);
+                        iter.next += 1;
                         item
                     }
-                    _ => return Err(self.error("no iterator in this slot")),
+                    None => return Err(self.error("no iterator in this slot")),
                 };
                 match item {
                     Some(item) => match self.locals.get_mut(usize::from(local)) {
-                        Some(entry) => *entry = Slot::Value(item),
+                        Some(entry) => *entry = item,
                         None => return Err(self.error("unverified code: local out of range")),
                     },
                     None => return Ok(Self::goto(offset)),
