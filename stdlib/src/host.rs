@@ -201,6 +201,7 @@ impl StdHost {
                 .find(string(a)?)
                 .map_or(Value::ABSENT, |found| text(found.as_str()))),
             (F::Captures, [a, b]) => Ok(captures(self.regex_arg(b)?.as_ref(), string(a)?)),
+            (F::RegexEscape, [a]) => Ok(text(regex::escape(string(a)?))),
             (F::Quantity, [a]) => quantity_of(a).map(quantity_value),
             (F::Duration, [a]) => duration_of(a).map(duration_value),
             (F::Time, [a]) => time_of(a).map(time_value),
@@ -231,7 +232,12 @@ impl StdHost {
             }
             (F::Base64Decode, [a]) => Ok(base64_decode(string(a)?)?.map_or(Value::ABSENT, text)),
             (F::ParseJson | F::ParseYaml, [a]) => parse_document(string(a)?),
-            (F::Keys, [a]) => Ok(list(sorted_entries(a)?.into_keys().map(|key| text(&*key)).collect())),
+            (F::Keys, [a]) => Ok(list(
+                sorted_entries(a)?
+                    .into_keys()
+                    .map(|key| text(&*key))
+                    .collect(),
+            )),
             (F::Values, [a]) => Ok(list(sorted_entries(a)?.into_values().collect())),
             (F::Sum, [a]) => sum(a),
             (F::Count, [a]) => {
@@ -325,6 +331,7 @@ enum Func {
     Untyped,
     Find,
     Captures,
+    RegexEscape,
     Quantity,
     Duration,
     Time,
@@ -412,6 +419,7 @@ const TABLE: &[(&str, u8, Func)] = &[
     ("untyped", 1, Func::Untyped),
     ("find", 2, Func::Find),
     ("captures", 2, Func::Captures),
+    ("regexEscape", 1, Func::RegexEscape),
     ("quantity", 1, Func::Quantity),
     ("duration", 1, Func::Duration),
     ("time", 1, Func::Time),

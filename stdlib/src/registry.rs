@@ -193,6 +193,15 @@ pub const BUILTINS: &[Builtin] = &[
         "The capture groups of the first match, if any.",
         r#"captures("a=1", r"(\w)=(\d)") == ["a", "1"]"#,
     ),
+    builtin(
+        "regexEscape",
+        "fn(string) -> string",
+        false,
+        "The string as a regex that matches it literally: the characters a regex reads specially \
+         are escaped. Joined with `|`, a list of words becomes one regex that finds any of them: \
+         `let words = join([regexEscape(w) for w in names], \"|\")`.",
+        r#"regexEscape("a.b+") == "a\\.b\\+""#,
+    ),
     // Quantities, durations, times.
     builtin(
         "quantity",
