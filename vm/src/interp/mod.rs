@@ -483,6 +483,23 @@ impl<'d> Machine<'_, 'd, '_> {
         }
     }
 
+    /// Pushes `value`; growing the stack is out of line, so that the common case keeps the
+    /// value in registers.
+    #[inline(always)]
+    fn push(&mut self, value: Value<'d>) {
+        if self.stack.len() < self.stack.capacity() {
+            self.stack.push(value);
+        } else {
+            self.push_growing(value);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_growing(&mut self, value: Value<'d>) {
+        self.stack.push(value);
+    }
+
     fn pop(&mut self) -> Result<Value<'d>, EvalError> {
         self.stack
             .pop()
@@ -549,29 +566,29 @@ impl<'d> Machine<'_, 'd, '_> {
             .map(Value::Doc)
             .collect();
         self.extra = others.len() as u64;
-        self.stack.push(Value::List(Rc::new(others)));
+        self.push(Value::List(Rc::new(others)));
     }
 
     #[inline(always)]
     fn step(&mut self, op: Op) -> Result<Flow, EvalError> {
         let program: &Program<'d> = self.program;
         match op {
-            Op::Null {} => self.stack.push(Value::Null),
-            Op::True {} => self.stack.push(Value::Bool(true)),
-            Op::False {} => self.stack.push(Value::Bool(false)),
+            Op::Null {} => self.push(Value::Null),
+            Op::True {} => self.push(Value::Bool(true)),
+            Op::False {} => self.push(Value::Bool(false)),
             Op::Const { index } => {
                 let constant = program
                     .constants
                     .get(index as usize)
                     .ok_or_else(|| self.error("unverified code: constant out of range"))?;
-                self.stack.push(Value::Const(constant));
+                self.push(Value::Const(constant));
             }
             Op::Param { index } => {
                 let constant = program
                     .params
                     .get(usize::from(index))
                     .ok_or_else(|| self.error("unverified code: parameter out of range"))?;
-                self.stack.push(Value::Const(constant));
+                self.push(Value::Const(constant));
             }
             Op::Others { query } | Op::OthersIn { query } => {
                 let group = if let Op::OthersIn { .. } = op {
@@ -617,7 +634,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     Some(value) => value.clone(),
                     None => return Err(self.error("unverified code: local out of range")),
                 };
-                self.stack.push(value);
+                self.push(value);
             }
             Op::Store { local } => {
                 let value = self.pop()?;
@@ -631,8 +648,8 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::Dup {} => {
                 let value = self.pop()?;
-                self.stack.push(value.clone());
-                self.stack.push(value);
+                self.push(value.clone());
+                self.push(value);
             }
             Op::Field { symbol } => {
                 let name = program
@@ -648,7 +665,7 @@ impl<'d> Machine<'_, 'd, '_> {
                 let key = self.pop()?;
                 let base = self.pop()?;
                 let value = index(&base, &key).map_err(|message| self.error(&message))?;
-                self.stack.push(value);
+                self.push(value);
             }
             Op::Call { builtin, argc } => {
                 let at = self.stack.len().saturating_sub(usize::from(argc));
@@ -657,11 +674,11 @@ impl<'d> Machine<'_, 'd, '_> {
                     .call(builtin, &self.stack[at..])
                     .map_err(|message| self.error(&message))?;
                 self.stack.truncate(at);
-                self.stack.push(result);
+                self.push(result);
             }
             Op::Not {} => {
                 let flag = self.boolean()?;
-                self.stack.push(Value::Bool(!flag));
+                self.push(Value::Bool(!flag));
             }
             Op::Neg {} => {
                 let operand = self.pop()?;
@@ -673,7 +690,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     View::Float(number) => Value::Float(-number),
                     other => return Err(self.error(&format!("cannot negate {}", other.kind()))),
                 };
-                self.stack.push(value);
+                self.push(value);
             }
             Op::Eq {} | Op::Ne {} => {
                 let rhs = self.pop()?;
@@ -692,20 +709,20 @@ impl<'d> Machine<'_, 'd, '_> {
                     Op::Gt {} => ordering.is_gt(),
                     _ => ordering.is_ge(),
                 };
-                self.stack.push(Value::Bool(result));
+                self.push(Value::Bool(result));
             }
             Op::In {} => {
                 let collection = self.pop()?;
                 let value = self.pop()?;
                 let found =
                     contains(&collection, &value).map_err(|message| self.error(&message))?;
-                self.stack.push(Value::Bool(found));
+                self.push(Value::Bool(found));
             }
             Op::Add {} | Op::Sub {} | Op::Mul {} | Op::Div {} | Op::Rem {} => {
                 let rhs = self.pop()?;
                 let lhs = self.pop()?;
                 let value = arithmetic(op, &lhs, &rhs).map_err(|message| self.error(&message))?;
-                self.stack.push(value);
+                self.push(value);
             }
             Op::Matches { pattern } => {
                 let value = self.pop()?;
@@ -717,7 +734,7 @@ impl<'d> Machine<'_, 'd, '_> {
                             .error(&format!("`matches` needs a string, found {}", other.kind())));
                     }
                 };
-                self.stack.push(Value::Bool(result));
+                self.push(Value::Bool(result));
             }
             Op::MatchesDynamic {} => {
                 let pattern = self.pop()?;
@@ -740,7 +757,7 @@ impl<'d> Machine<'_, 'd, '_> {
                             .error(&format!("`matches` needs a string, found {}", other.kind())));
                     }
                 };
-                self.stack.push(Value::Bool(result));
+                self.push(Value::Bool(result));
             }
             Op::Jump { offset } => return Ok(Self::goto(offset)),
             Op::JumpIfFalse { offset } => {
@@ -756,7 +773,7 @@ impl<'d> Machine<'_, 'd, '_> {
             Op::JumpIfPresent { offset } => {
                 let value = self.pop()?;
                 if !value.is_missing() {
-                    self.stack.push(value);
+                    self.push(value);
                     return Ok(Self::goto(offset));
                 }
             }
@@ -804,7 +821,7 @@ impl<'d> Machine<'_, 'd, '_> {
             Op::MakeList { count } => {
                 let at = self.stack.len().saturating_sub(count as usize);
                 let items = self.stack.split_off(at);
-                self.stack.push(Value::List(Rc::new(items)));
+                self.push(Value::List(Rc::new(items)));
             }
             Op::MakeMap { count } => {
                 let at = self.stack.len().saturating_sub(2 * count as usize);
@@ -819,7 +836,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     entries.retain(|(known, _): &(Rc<str>, Value<'d>)| *known != key);
                     entries.push((key, value));
                 }
-                self.stack.push(Value::Map(Rc::new(entries)));
+                self.push(Value::Map(Rc::new(entries)));
             }
             Op::JoinLists { count } => {
                 let at = self.stack.len().saturating_sub(usize::from(count));
@@ -828,7 +845,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     joined.extend(items(list).map_err(|message| self.error(&message))?);
                 }
                 self.stack.truncate(at);
-                self.stack.push(Value::List(Rc::new(joined)));
+                self.push(Value::List(Rc::new(joined)));
             }
             Op::ListPush {} => {
                 let item = self.pop()?;
@@ -838,7 +855,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     other => Rc::new(items(&other).map_err(|message| self.error(&message))?),
                 };
                 Rc::make_mut(&mut items).push(item);
-                self.stack.push(Value::List(items));
+                self.push(Value::List(items));
             }
             Op::Concat { count } => {
                 let at = self.stack.len().saturating_sub(usize::from(count));
@@ -847,7 +864,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     write_display(part, self.program.patterns, &mut text);
                 }
                 self.stack.truncate(at);
-                self.stack.push(Value::Str(Rc::new(text)));
+                self.push(Value::Str(Rc::new(text)));
             }
             Op::Deny { site, edits } => {
                 let at = self.stack.len().saturating_sub(2 * usize::from(edits));
