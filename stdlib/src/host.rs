@@ -36,8 +36,8 @@ use std::sync::{Arc, RwLock};
 
 use pol_vm::document::{self, Limits, Node, Value as DocValue};
 use pol_vm::interp::{
-    Constant, Host, Value, View, any_item, compare, display, entries, equal, has_key, items, json,
-    size,
+    Constant, Host, Value, View, any_item, compare, display_with, entries, equal, has_key, items,
+    json, size,
 };
 use pol_vm::pack::{BuiltinRef, PatternDef, PatternKind};
 use regex::Regex;
@@ -63,6 +63,8 @@ pub struct StdHost {
     builtins: Vec<Bound>,
     /// Indexed like the pack's pattern table.
     patterns: Vec<Pattern>,
+    /// The patterns' source text, which `string` and `format` show.
+    pattern_texts: Vec<PatternDef>,
     now: Time,
     /// Shared, not cloned: a cloned `Regex` starts with no match caches of its own, and
     /// building them costs more than most matches.
@@ -122,6 +124,7 @@ impl StdHost {
                 })
             })
             .collect::<Result<_, String>>()?;
+        let pattern_texts = patterns.to_vec();
         let patterns = patterns
             .iter()
             .map(|definition| match definition.kind {
@@ -135,6 +138,7 @@ impl StdHost {
         Ok(StdHost {
             builtins,
             patterns,
+            pattern_texts,
             now,
             dynamic: RwLock::new(HashMap::new()),
         })
@@ -191,9 +195,9 @@ impl StdHost {
             (F::Join, [a, b]) => join(a, string(b)?),
             (F::Replace, [a, b, c]) => Ok(text(string(a)?.replace(string(b)?, string(c)?))),
             (F::Substring, [a, b, c]) => substring(string(a)?, int(b)?, int(c)?),
-            (F::String, [a]) => Ok(text(display(a))),
+            (F::String, [a]) => Ok(text(display_with(a, &self.pattern_texts))),
             (F::Format, [template, values @ ..]) => {
-                format_values(string(template)?, values).map(text)
+                format_values(string(template)?, values, &self.pattern_texts).map(text)
             }
             (F::Untyped, [a]) => Ok(a.clone()),
             (F::Find, [a, b]) => Ok(self
@@ -561,7 +565,11 @@ fn boolean(value: &Value<'_>) -> Result<bool, String> {
 }
 
 /// `format`: `%v` the next value as messages show it, `%q` that text quoted, `%%` a percent.
-fn format_values(template: &str, values: &[Value<'_>]) -> Result<String, String> {
+fn format_values(
+    template: &str,
+    values: &[Value<'_>],
+    patterns: &[PatternDef],
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut next = values.iter();
     let mut chars = template.chars();
@@ -583,9 +591,9 @@ fn format_values(template: &str, values: &[Value<'_>]) -> Result<String, String>
                 };
                 used += 1;
                 if verb == 'v' {
-                    out.push_str(&display(value));
+                    out.push_str(&display_with(value, patterns));
                 } else {
-                    out.push_str(&json(&text(display(value))));
+                    out.push_str(&json(&text(display_with(value, patterns))));
                 }
             }
             Some(other) => {

@@ -696,8 +696,7 @@ impl<'d> Machine<'_, 'd, '_> {
                 let rhs = self.pop()?;
                 let lhs = self.pop()?;
                 let equal = equal(&lhs, &rhs);
-                self.stack
-                    .push(Value::Bool(equal == matches!(op, Op::Eq {})));
+                self.push(Value::Bool(equal == matches!(op, Op::Eq {})));
             }
             Op::Lt {} | Op::Le {} | Op::Gt {} | Op::Ge {} => {
                 let rhs = self.pop()?;
@@ -1219,6 +1218,14 @@ fn arithmetic<'d>(op: Op, a: &Value<'d>, b: &Value<'d>) -> Result<Value<'d>, Str
 pub fn display(value: &Value<'_>) -> String {
     let mut out = String::new();
     write_display(value, &[], &mut out);
+    out
+}
+
+/// Like [`display`], with a pattern constant shown by its source text in `patterns` (the
+/// pack's).
+pub fn display_with(value: &Value<'_>, patterns: &[PatternDef]) -> String {
+    let mut out = String::new();
+    write_display(value, patterns, &mut out);
     out
 }
 
