@@ -637,11 +637,17 @@ impl<'d> Machine<'_, 'd, '_> {
                 self.push(value);
             }
             Op::Store { local } => {
-                let value = self.pop()?;
-                match self.locals.get_mut(usize::from(local)) {
-                    Some(slot) => *slot = value,
-                    None => return Err(self.error("unverified code: local out of range")),
+                // Swapped with the top of the stack, then the old value is dropped there: the
+                // value moves as a whole, never rebuilt on the frame.
+                match (
+                    self.locals.get_mut(usize::from(local)),
+                    self.stack.last_mut(),
+                ) {
+                    (Some(slot), Some(top)) => std::mem::swap(slot, top),
+                    (None, _) => return Err(self.error("unverified code: local out of range")),
+                    (_, None) => return Err(self.error("unverified code: the stack is empty")),
                 }
+                self.stack.pop();
             }
             Op::Pop {} => {
                 self.pop()?;
@@ -657,7 +663,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     .get(symbol as usize)
                     .ok_or_else(|| self.error("unverified code: symbol out of range"))?;
                 match self.stack.last_mut() {
-                    Some(top) => *top = field(top, symbol, name),
+                    Some(top) => field_in_place(top, symbol, name),
                     None => return Err(self.error("unverified code: the stack is empty")),
                 }
             }
@@ -801,20 +807,31 @@ impl<'d> Machine<'_, 'd, '_> {
                 local,
                 offset,
             } => {
-                let item = match self.iters.iter_mut().rev().find(|iter| iter.slot == slot) {
-                    Some(iter) => {
-                        let item = item_at(&iter.source, iter.next);
-                        iter.next += 1;
-                        item
-                    }
-                    None => return Err(self.error("no iterator in this slot")),
+                let Some(iter) = self.iters.iter_mut().rev().find(|iter| iter.slot == slot) else {
+                    return Err(self.error("no iterator in this slot"));
                 };
-                match item {
-                    Some(item) => match self.locals.get_mut(usize::from(local)) {
-                        Some(entry) => *entry = item,
-                        None => return Err(self.error("unverified code: local out of range")),
+                let Some(entry) = self.locals.get_mut(usize::from(local)) else {
+                    return Err(self.error("unverified code: local out of range"));
+                };
+                let at = iter.next;
+                iter.next += 1;
+                // Each kind of list writes its item into the local in place (no `Option` of a
+                // value built on the frame and copied).
+                let more = match &iter.source {
+                    Value::Doc(node) => match &node.value {
+                        DocValue::List(items) => {
+                            items.get(at).map(|item| *entry = Value::Doc(item))
+                        }
+                        _ => None,
                     },
-                    None => return Ok(Self::goto(offset)),
+                    Value::Const(Constant::List(items)) => {
+                        items.get(at).map(|item| *entry = Value::Const(item))
+                    }
+                    Value::List(items) => items.get(at).map(|item| *entry = item.clone()),
+                    _ => None,
+                };
+                if more.is_none() {
+                    return Ok(Self::goto(offset));
                 }
             }
             Op::MakeList { count } => {
@@ -931,6 +948,32 @@ pub(crate) fn field<'d>(base: &Value<'d>, symbol: u32, name: &str) -> Value<'d> 
     }
 }
 
+/// [`field`], replacing `base`: a document's field is written in place (the hot case),
+/// without building the value on the frame first.
+#[inline(always)]
+fn field_in_place<'d>(base: &mut Value<'d>, symbol: u32, name: &str) {
+    if let Value::Doc(node) = *base {
+        if let DocValue::Map(entries) = &node.value
+            && let Some((_, child)) = entries.iter().find(|(key, _)| {
+                if key.symbol == Key::UNINTERNED {
+                    &*key.text == name
+                } else {
+                    key.symbol == symbol
+                }
+            })
+        {
+            *base = Value::Doc(child);
+            return;
+        }
+        *base = Value::Absent {
+            parent: Some(node),
+            depth: 1,
+        };
+        return;
+    }
+    *base = key_of(base, name);
+}
+
 /// The value under string key `name`, for values whose keys are not interned.
 fn key_of<'d>(base: &Value<'d>, name: &str) -> Value<'d> {
     match base {
@@ -1013,19 +1056,6 @@ fn iterable(value: &Value<'_>) -> Result<(), String> {
         | Value::Const(Constant::List(_) | Constant::Null) => Ok(()),
         Value::Doc(node) if matches!(node.value, DocValue::List(_) | DocValue::Null) => Ok(()),
         _ => Err("only lists can be iterated".to_string()),
-    }
-}
-
-/// The item at `index` of an iterable value, without copying the list.
-fn item_at<'d>(value: &Value<'d>, index: usize) -> Option<Value<'d>> {
-    match value {
-        Value::List(items) => items.get(index).cloned(),
-        Value::Doc(node) => match &node.value {
-            DocValue::List(items) => items.get(index).map(Value::Doc),
-            _ => None,
-        },
-        Value::Const(Constant::List(items)) => items.get(index).map(Value::Const),
-        _ => None,
     }
 }
 
