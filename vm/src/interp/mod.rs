@@ -1140,7 +1140,7 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (View::Int(x), View::Int(y)) => x == y,
         (View::Int(x), View::Float(y)) | (View::Float(y), View::Int(x)) => (x as f64) == y,
         (View::Float(x), View::Float(y)) => x == y,
-        (View::Str(x), View::Str(y)) => x == y,
+        (View::Str(x), View::Str(y)) => same_text(x, y),
         (View::Pattern(x), View::Pattern(y)) => x == y,
         (View::List(x), View::List(y)) => match (items(x), items(y)) {
             (Ok(x), Ok(y)) => x.len() == y.len() && x.iter().zip(&y).all(|(a, b)| equal(a, b)),
@@ -1155,6 +1155,21 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
                 })
         }
         _ => false,
+    }
+}
+
+/// `a == b` for strings, without a call to `memcmp` for the short ones policies compare
+/// (field values against literals: `"NodePort"`, `"Always"`, label values).
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 16 {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
     }
 }
 
