@@ -87,7 +87,7 @@ fn loop_invariant_calls_keep_one_value_per_outer_item() {
 
 #[test]
 fn setup_lets_keep_their_values_and_their_place() {
-    all_cases_pass("tests/pol-test/setup", 5);
+    all_cases_pass("tests/pol-test/setup", 7);
     // What depends only on parameters comes first, up to `Setup`: the computed default
     // `doubled` and the lets `lowered`, `ending` and `most`; nothing before it reads the
     // resource (local 0).

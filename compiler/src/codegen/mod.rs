@@ -15,7 +15,7 @@
 
 mod hoist;
 mod plan;
-mod setup;
+pub(crate) mod setup;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -644,8 +644,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
             }
         }
         // The setup ([`setup`]): what depends only on the parameters, computed once at load.
-        let queries = &self.checked.queries;
-        let setup = setup::setup_lets(policy, &|call| queries.contains_key(&call.span));
+        let setup = setup::setup_lets(policy);
         let mut prepared = HashMap::new();
         for &position in &setup {
             if let Some(PolicyItem::Stmt(stmt @ Stmt::Let(binding))) = policy.items.get(position) {

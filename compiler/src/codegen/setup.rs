@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use crate::ast::*;
 
 /// Which top-level statements of `policy` belong to its setup, by position among its items.
-/// `constant_params` are the parameters bound to a constant; every other parameter is
-/// computed from its default at the start of the function, which belongs to the setup too.
-/// `is_query` says whether a call reads the evaluation set (`others(…)`).
-pub(super) fn setup_lets(policy: &Policy, is_query: &dyn Fn(&Expr) -> bool) -> Vec<usize> {
+/// Parameters are all known at load (a default that is not a constant is computed at the start
+/// of the function, which belongs to the setup too). The type checker and the lowering both
+/// ask, so that a `when` guard sees exactly the lets the lowering computes before it.
+pub(crate) fn setup_lets(policy: &Policy) -> Vec<usize> {
     // Names visible at top level, in order: parameters, the resource's names, then each `let`.
     let mut names: HashMap<&str, bool> = HashMap::new();
     for item in &policy.items {
@@ -32,7 +32,7 @@ pub(super) fn setup_lets(policy: &Policy, is_query: &dyn Fn(&Expr) -> bool) -> V
     let mut lets = Vec::new();
     for (position, item) in policy.items.iter().enumerate() {
         if let PolicyItem::Stmt(Stmt::Let(binding)) = item {
-            let fixed = is_static(&binding.value, &names, &mut Vec::new(), is_query);
+            let fixed = is_static(&binding.value, &names, &mut Vec::new());
             names.insert(&binding.name.text, fixed);
             if fixed {
                 lets.push(position);
@@ -45,29 +45,23 @@ pub(super) fn setup_lets(policy: &Policy, is_query: &dyn Fn(&Expr) -> bool) -> V
 /// Whether `expr` depends only on parameters, constants and the names `names` marks static
 /// (`local` holds the names bound inside the expression so far, all static: they range over
 /// static lists).
-fn is_static<'a>(
-    expr: &'a Expr,
-    names: &HashMap<&str, bool>,
-    local: &mut Vec<&'a str>,
-    is_query: &dyn Fn(&Expr) -> bool,
-) -> bool {
+fn is_static<'a>(expr: &'a Expr, names: &HashMap<&str, bool>, local: &mut Vec<&'a str>) -> bool {
     match &expr.kind {
         ExprKind::Name(name) => {
             local.iter().any(|bound| bound == name) || names.get(name.as_str()) != Some(&false)
         }
         ExprKind::Call { callee, args } => {
-            if is_query(expr) {
-                return false;
-            }
             let receiver = match &callee.kind {
                 ExprKind::Field { base, .. } => Some(base.as_ref()),
+                // `others(…)` reads the evaluation set.
+                ExprKind::Name(name) if name == "others" => return false,
                 // A builtin's name is not a value.
                 _ => None,
             };
             receiver
                 .into_iter()
                 .chain(args)
-                .all(|arg| is_static(arg, names, local, is_query))
+                .all(|arg| is_static(arg, names, local))
         }
         ExprKind::Quantifier {
             binding,
@@ -75,11 +69,11 @@ fn is_static<'a>(
             condition,
             ..
         } => {
-            if !is_static(iterable, names, local, is_query) {
+            if !is_static(iterable, names, local) {
                 return false;
             }
             local.push(&binding.text);
-            let fixed = is_static(condition, names, local, is_query);
+            let fixed = is_static(condition, names, local);
             local.pop();
             fixed
         }
@@ -89,21 +83,21 @@ fn is_static<'a>(
             iterable,
             filter,
         } => {
-            if !is_static(iterable, names, local, is_query) {
+            if !is_static(iterable, names, local) {
                 return false;
             }
             local.push(&binding.text);
-            let fixed = is_static(element, names, local, is_query)
+            let fixed = is_static(element, names, local)
                 && filter
                     .as_ref()
-                    .is_none_or(|filter| is_static(filter, names, local, is_query));
+                    .is_none_or(|filter| is_static(filter, names, local));
             local.pop();
             fixed
         }
         _ => {
             let mut fixed = true;
             expr.kind
-                .for_each_child(|child| fixed = fixed && is_static(child, names, local, is_query));
+                .for_each_child(|child| fixed = fixed && is_static(child, names, local));
             fixed
         }
     }

@@ -183,6 +183,7 @@ impl<'a> PolicyChecker<'a> {
             PolicyItem::Match(found) => found.guard.as_ref(),
             _ => None,
         });
+        let setup = crate::codegen::setup::setup_lets(policy);
         // Then the rules, once per kind.
         let passes: Vec<Option<Target<'_>>> = if targets.is_empty() {
             vec![None]
@@ -214,12 +215,49 @@ impl<'a> PolicyChecker<'a> {
                     pass.bind("podMetadata", Ty::Unknown);
                 }
             }
-            if let Some(guard) = guard {
-                pass.condition(guard, "the `when` guard");
+            // The setup's lets come first, as the lowering computes them: the guard may read
+            // them. Each name takes effect again where it is written.
+            let mut prepared = BTreeMap::new();
+            for &position in &setup {
+                if let Some(PolicyItem::Stmt(Stmt::Let(binding))) = policy.items.get(position) {
+                    let ty = pass.expr(&binding.value);
+                    pass.bind(&binding.name.text, ty.clone());
+                    prepared.insert(position, ty);
+                }
             }
-            for item in &policy.items {
-                if let PolicyItem::Stmt(stmt) = item {
-                    pass.stmt(stmt);
+            if let Some(guard) = guard {
+                let before = pass.diagnostics.len();
+                pass.condition(guard, "the `when` guard");
+                // A let computed per resource is not known yet when the guard runs.
+                for diagnostic in pass.diagnostics.iter_mut().skip(before) {
+                    let later = policy
+                        .items
+                        .iter()
+                        .enumerate()
+                        .find_map(|(position, item)| match item {
+                            PolicyItem::Stmt(Stmt::Let(binding))
+                                if !prepared.contains_key(&position)
+                                    && diagnostic.message
+                                        == format!("unknown name `{}`", binding.name.text) =>
+                            {
+                                Some(binding.name.text.as_str())
+                            }
+                            _ => None,
+                        });
+                    if let Some(name) = later {
+                        diagnostic.help = Some(format!(
+                            "`{name}` is computed for each resource, after the `when` guard; a guard reads parameters and the `let`s that depend only on them"
+                        ));
+                    }
+                }
+            }
+            for (position, item) in policy.items.iter().enumerate() {
+                match (item, prepared.get(&position)) {
+                    (PolicyItem::Stmt(Stmt::Let(binding)), Some(ty)) => {
+                        pass.bind(&binding.name.text, ty.clone());
+                    }
+                    (PolicyItem::Stmt(stmt), _) => pass.stmt(stmt),
+                    _ => {}
                 }
             }
             let kind_name = target
