@@ -123,6 +123,25 @@ fn setup_lets_keep_their_values_and_their_place() {
 }
 
 #[test]
+fn null_tests_in_conditions_are_one_jump() {
+    all_cases_pass("tests/pol-test/missing", 4);
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("missing.polpack");
+    let build = pol(&[
+        "build",
+        "tests/pol-test/missing",
+        "-o",
+        pack.to_str().unwrap(),
+    ]);
+    assert!(build.status.success());
+    let listing = String::from_utf8(pol(&["disasm", pack.to_str().unwrap()]).stdout).unwrap();
+    assert!(listing.contains("JumpIfMissing"), "{listing}");
+    assert!(listing.contains("JumpIfNotMissing"), "{listing}");
+    // The comparison kept as a value (`let a_missing = a == null`) is still one.
+    assert!(listing.contains("Eq"), "{listing}");
+}
+
+#[test]
 fn cross_resource_cases_pass_with_and_without_a_namespace_index() {
     all_cases_pass("tests/pol-test/cross", 9);
 }

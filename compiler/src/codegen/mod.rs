@@ -1106,6 +1106,26 @@ impl<'b, 'a> Lowering<'b, 'a> {
                     self.bind(skip);
                 }
             }
+            // `x == null` and `x != null` test whether `x` is missing (absent equals only
+            // null, whatever its type): one jump, no comparison.
+            ExprKind::Binary {
+                op: op @ (BinaryOp::Eq | BinaryOp::Ne),
+                lhs,
+                rhs,
+            } if matches!(rhs.kind, ExprKind::Null) || matches!(lhs.kind, ExprKind::Null) => {
+                let value = if matches!(rhs.kind, ExprKind::Null) {
+                    lhs
+                } else {
+                    rhs
+                };
+                self.expr(value);
+                self.span = condition.span;
+                if (*op == BinaryOp::Eq) == when {
+                    self.jump(Op::JumpIfMissing { offset: 0 }, target);
+                } else {
+                    self.jump(Op::JumpIfNotMissing { offset: 0 }, target);
+                }
+            }
             _ => {
                 self.expr(condition);
                 if when {

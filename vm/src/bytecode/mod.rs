@@ -96,6 +96,8 @@ macro_rules! for_each_op {
             OthersBy { query: u16, mode: u8 } (1, 1) "pop a key; push, in order, the resources of query `query` that its index says may match it (mode 0: the indexed value equals the key; 1: it is an item of the key list; 2: the indexed map holds every entry of the key map), all of them when the key cannot be looked up, except the one being evaluated";
             OthersInBy { query: u16, mode: u8 } (2, 1) "pop a key, then a namespace; `OthersBy` within the namespace";
             Setup {} (0, 0) "end of the policy's setup (what depends only on its parameters, computed once when the pack is loaded); the stack is empty here";
+            JumpIfMissing { offset: i32 } (1, 0) "pop a value; jump when it is absent or null (`x == null` in a condition)";
+            JumpIfNotMissing { offset: i32 } (1, 0) "pop a value; jump unless it is absent or null (`x != null` in a condition)";
         }
     };
 }
@@ -190,6 +192,8 @@ impl Op {
             | Op::JumpIfFalse { offset }
             | Op::JumpIfTrue { offset }
             | Op::JumpIfPresent { offset }
+            | Op::JumpIfMissing { offset }
+            | Op::JumpIfNotMissing { offset }
             | Op::IterNext { offset, .. } => offset,
             _ => return None,
         };
@@ -261,6 +265,8 @@ impl Op {
             Op::JumpIfFalse { .. } => Op::JumpIfFalse { offset },
             Op::JumpIfTrue { .. } => Op::JumpIfTrue { offset },
             Op::JumpIfPresent { .. } => Op::JumpIfPresent { offset },
+            Op::JumpIfMissing { .. } => Op::JumpIfMissing { offset },
+            Op::JumpIfNotMissing { .. } => Op::JumpIfNotMissing { offset },
             Op::IterNext { slot, local, .. } => Op::IterNext {
                 slot,
                 local,

@@ -63,6 +63,8 @@ fn every_op() -> Vec<Op> {
             mode: 0,
         },
         Op::Setup {},
+        Op::JumpIfMissing { offset: 7 },
+        Op::JumpIfNotMissing { offset: -7 },
     ]
 }
 

@@ -483,6 +483,32 @@ impl<'d> Machine<'_, 'd, '_> {
         }
     }
 
+    /// Pushes local `local`.
+    #[inline(always)]
+    fn load(&mut self, local: u16) -> Result<(), EvalError> {
+        let value = match self.locals.get(usize::from(local)) {
+            Some(value) => value.clone(),
+            None => return Err(self.error("unverified code: local out of range")),
+        };
+        self.push(value);
+        Ok(())
+    }
+
+    /// Replaces the top of the stack by its field `symbol`.
+    #[inline(always)]
+    fn field(&mut self, symbol: u32) -> Result<(), EvalError> {
+        let program: &Program<'d> = self.program;
+        let name = program
+            .symbols
+            .get(symbol as usize)
+            .ok_or_else(|| self.error("unverified code: symbol out of range"))?;
+        match self.stack.last_mut() {
+            Some(top) => field_in_place(top, symbol, name),
+            None => return Err(self.error("unverified code: the stack is empty")),
+        }
+        Ok(())
+    }
+
     /// Pushes `value`; growing the stack is out of line, so that the common case keeps the
     /// value in registers.
     #[inline(always)]
@@ -629,13 +655,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     self.push_others(std::iter::empty());
                 }
             }
-            Op::Load { local } => {
-                let value = match self.locals.get(usize::from(local)) {
-                    Some(value) => value.clone(),
-                    None => return Err(self.error("unverified code: local out of range")),
-                };
-                self.push(value);
-            }
+            Op::Load { local } => self.load(local)?,
             Op::Store { local } => {
                 // Swapped with the top of the stack, then the old value is dropped there: the
                 // value moves as a whole, never rebuilt on the frame.
@@ -657,16 +677,7 @@ impl<'d> Machine<'_, 'd, '_> {
                 self.push(value.clone());
                 self.push(value);
             }
-            Op::Field { symbol } => {
-                let name = program
-                    .symbols
-                    .get(symbol as usize)
-                    .ok_or_else(|| self.error("unverified code: symbol out of range"))?;
-                match self.stack.last_mut() {
-                    Some(top) => field_in_place(top, symbol, name),
-                    None => return Err(self.error("unverified code: the stack is empty")),
-                }
-            }
+            Op::Field { symbol } => self.field(symbol)?,
             Op::Index {} => {
                 let key = self.pop()?;
                 let base = self.pop()?;
@@ -772,6 +783,12 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::JumpIfTrue { offset } => {
                 if self.boolean()? {
+                    return Ok(Self::goto(offset));
+                }
+            }
+            Op::JumpIfMissing { offset } | Op::JumpIfNotMissing { offset } => {
+                let missing = self.pop()?.is_missing();
+                if missing == matches!(op, Op::JumpIfMissing { .. }) {
                     return Ok(Self::goto(offset));
                 }
             }
