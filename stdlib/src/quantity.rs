@@ -378,9 +378,33 @@ fn unknown_suffix(suffix: &str) -> String {
     )
 }
 
+/// `INTEGER · 10^pow10 · 2^pow2` in nano-units, for a whole number of at most 18 digits, when
+/// it is below 10^37 (`None` otherwise: [`magnitude_nanos`] then works it out digit by digit).
+fn whole_nanos(integer: &str, scale: Scale) -> Option<u128> {
+    const LIMIT: u128 = 10u128.pow(37);
+    let number = integer.bytes().try_fold(0u128, |value, byte| {
+        byte.is_ascii_digit()
+            .then(|| value * 10 + u128::from(byte - b'0'))
+    })?;
+    let exponent = u32::try_from(scale.pow10.checked_add(9)?).ok()?;
+    let pow2 = scale.pow2;
+    let value = number
+        .checked_mul(10u128.checked_pow(exponent)?)?
+        .checked_mul(1u128.checked_shl(pow2)?)?;
+    (value < LIMIT).then_some(value)
+}
+
 /// The magnitude in nano-units of `INTEGER.FRACTION · 10^pow10 · 2^pow2`, rounded up to a
 /// whole nano-unit when finer.
 fn magnitude_nanos(integer: &str, fraction: &str, scale: Scale) -> Result<u128, String> {
+    // What manifests hold (`500m`, `4`, `16Gi`): a whole number of a few digits, computed
+    // directly; anything else, or a value this large, takes the exact digit-by-digit way.
+    if fraction.is_empty()
+        && integer.len() <= 18
+        && let Some(value) = whole_nanos(integer, scale)
+    {
+        return Ok(value);
+    }
     // All significant digits, as numbers 0..=9, without leading zeros.
     let mut digits: Vec<u8> = integer
         .bytes()
