@@ -542,7 +542,10 @@ impl<'p> Evaluator<'p> {
             .into_iter()
             .chain(every)
             .flat_map(|entry| entry.policies.iter().copied());
-        let mut outcomes = Vec::new();
+        let mut outcomes = Vec::with_capacity(
+            entry.map_or(0, |entry| entry.policies.len())
+                + every.map_or(0, |entry| entry.policies.len()),
+        );
         let mut scratch = Scratch::new();
         for policy in policies {
             if !wanted(policy) {
