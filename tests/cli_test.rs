@@ -58,20 +58,20 @@ fn match_star_sees_every_resource_even_of_unknown_kinds() {
     all_cases_pass("tests/pol-test/every", 3);
 }
 
+/// `pol build DIR` into a temporary pack, then `pol disasm` of it.
+fn disassembly_of(dir: &str) -> String {
+    let temp = tempfile::tempdir().unwrap();
+    let pack = temp.path().join("test.polpack");
+    let build = pol(&["build", dir, "-o", pack.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", text(&build.stderr));
+    String::from_utf8(pol(&["disasm", pack.to_str().unwrap()]).stdout).unwrap()
+}
+
 #[test]
 fn loop_invariant_calls_keep_one_value_per_outer_item() {
     all_cases_pass("tests/pol-test/hoist", 3);
     // The calls are kept: made, duplicated and stored in a local on first use.
-    let dir = tempfile::tempdir().unwrap();
-    let pack = dir.path().join("hoist.polpack");
-    let build = pol(&[
-        "build",
-        "tests/pol-test/hoist",
-        "-o",
-        pack.to_str().unwrap(),
-    ]);
-    assert!(build.status.success());
-    let listing = String::from_utf8(pol(&["disasm", pack.to_str().unwrap()]).stdout).unwrap();
+    let listing = disassembly_of("tests/pol-test/hoist");
     let lines: Vec<&str> = listing.lines().collect();
     for builtin in ["; upper", "; imageTag"] {
         let at = lines
@@ -91,16 +91,7 @@ fn setup_lets_keep_their_values_and_their_place() {
     // What depends only on parameters comes first, up to `Setup`: the computed default
     // `doubled` and the lets `lowered`, `ending` and `most`; nothing before it reads the
     // resource (local 0).
-    let dir = tempfile::tempdir().unwrap();
-    let pack = dir.path().join("setup.polpack");
-    let build = pol(&[
-        "build",
-        "tests/pol-test/setup",
-        "-o",
-        pack.to_str().unwrap(),
-    ]);
-    assert!(build.status.success());
-    let listing = String::from_utf8(pol(&["disasm", pack.to_str().unwrap()]).stdout).unwrap();
+    let listing = disassembly_of("tests/pol-test/setup");
     let function: Vec<&str> = listing
         .lines()
         .skip_while(|line| !line.contains("function 0:"))
@@ -125,16 +116,7 @@ fn setup_lets_keep_their_values_and_their_place() {
 #[test]
 fn null_tests_in_conditions_are_one_jump() {
     all_cases_pass("tests/pol-test/missing", 4);
-    let dir = tempfile::tempdir().unwrap();
-    let pack = dir.path().join("missing.polpack");
-    let build = pol(&[
-        "build",
-        "tests/pol-test/missing",
-        "-o",
-        pack.to_str().unwrap(),
-    ]);
-    assert!(build.status.success());
-    let listing = String::from_utf8(pol(&["disasm", pack.to_str().unwrap()]).stdout).unwrap();
+    let listing = disassembly_of("tests/pol-test/missing");
     assert!(listing.contains("JumpIfMissing"), "{listing}");
     assert!(listing.contains("JumpIfNotMissing"), "{listing}");
     // The comparison kept as a value (`let a_missing = a == null`) is still one.
