@@ -938,31 +938,9 @@ impl<'d> Machine<'_, 'd, '_> {
 
 /// The field `name` (symbol `symbol`) of a value; absent when there is none.
 pub(crate) fn field<'d>(base: &Value<'d>, symbol: u32, name: &str) -> Value<'d> {
-    match base {
-        Value::Doc(node) => match &node.value {
-            DocValue::Map(entries) => {
-                let found = entries.iter().find(|(key, _)| {
-                    if key.symbol == Key::UNINTERNED {
-                        &*key.text == name
-                    } else {
-                        key.symbol == symbol
-                    }
-                });
-                match found {
-                    Some((_, child)) => Value::Doc(child),
-                    None => Value::Absent {
-                        parent: Some(node),
-                        depth: 1,
-                    },
-                }
-            }
-            _ => Value::Absent {
-                parent: Some(node),
-                depth: 1,
-            },
-        },
-        _ => key_of(base, name),
-    }
+    let mut value = base.clone();
+    field_in_place(&mut value, symbol, name);
+    value
 }
 
 /// [`field`], replacing `base`: a document's field is written in place (the hot case),
@@ -970,17 +948,20 @@ pub(crate) fn field<'d>(base: &Value<'d>, symbol: u32, name: &str) -> Value<'d> 
 #[inline(always)]
 fn field_in_place<'d>(base: &mut Value<'d>, symbol: u32, name: &str) {
     if let Value::Doc(node) = *base {
-        if let DocValue::Map(entries) = &node.value
-            && let Some((_, child)) = entries.iter().find(|(key, _)| {
-                if key.symbol == Key::UNINTERNED {
-                    &*key.text == name
-                } else {
-                    key.symbol == symbol
-                }
-            })
-        {
-            *base = Value::Doc(child);
-            return;
+        if let DocValue::Map(entries) = &node.value {
+            // One comparison per key: the keys of a map are interned together
+            // ([`Node::intern`]), so a map whose first key is not interned is read by text.
+            if let Some((_, child)) = entries.iter().find(|(key, _)| key.symbol == symbol) {
+                *base = Value::Doc(child);
+                return;
+            }
+            if entries
+                .first()
+                .is_some_and(|(key, _)| key.symbol == Key::UNINTERNED)
+            {
+                *base = key_of(base, name);
+                return;
+            }
         }
         *base = Value::Absent {
             parent: Some(node),
