@@ -68,31 +68,17 @@ fn is_static<'a>(expr: &'a Expr, names: &HashMap<&str, bool>, local: &mut Vec<&'
             iterable,
             condition,
             ..
-        } => {
-            if !is_static(iterable, names, local) {
-                return false;
-            }
-            local.push(&binding.text);
-            let fixed = is_static(condition, names, local);
-            local.pop();
-            fixed
-        }
+        } => binds_static(binding, iterable, &[condition], names, local),
         ExprKind::Comprehension {
             element,
             binding,
             iterable,
             filter,
         } => {
-            if !is_static(iterable, names, local) {
-                return false;
-            }
-            local.push(&binding.text);
-            let fixed = is_static(element, names, local)
-                && filter
-                    .as_ref()
-                    .is_none_or(|filter| is_static(filter, names, local));
-            local.pop();
-            fixed
+            let body: Vec<&Expr> = std::iter::once(element.as_ref())
+                .chain(filter.as_deref())
+                .collect();
+            binds_static(binding, iterable, &body, names, local)
         }
         _ => {
             let mut fixed = true;
@@ -101,4 +87,22 @@ fn is_static<'a>(expr: &'a Expr, names: &HashMap<&str, bool>, local: &mut Vec<&'
             fixed
         }
     }
+}
+
+/// A quantifier or comprehension is static when what it ranges over is, and its body is with
+/// `binding` bound to an item.
+fn binds_static<'a>(
+    binding: &'a Name,
+    iterable: &'a Expr,
+    body: &[&'a Expr],
+    names: &HashMap<&str, bool>,
+    local: &mut Vec<&'a str>,
+) -> bool {
+    if !is_static(iterable, names, local) {
+        return false;
+    }
+    local.push(&binding.text);
+    let fixed = body.iter().all(|expr| is_static(expr, names, local));
+    local.pop();
+    fixed
 }
