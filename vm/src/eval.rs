@@ -572,10 +572,7 @@ impl<'p> Evaluator<'p> {
             let started = self.profile.then(std::time::Instant::now);
             let start = match self.setups.get(policy as usize) {
                 Some(Some(prepared)) => prepared.start(),
-                _ => Start {
-                    entry: 0,
-                    prepared: &[],
-                },
+                _ => Start::BEGINNING,
             };
             let result = run_from(
                 &program,

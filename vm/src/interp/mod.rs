@@ -272,11 +272,7 @@ pub fn run_in<'d>(
     budget: u64,
     scratch: &mut Scratch<'d>,
 ) -> Result<Vec<Finding<'d>>, EvalError> {
-    let start = Start {
-        entry: 0,
-        prepared: &[],
-    };
-    run_from(program, host, inputs, &start, budget, scratch)
+    run_from(program, host, inputs, &Start::BEGINNING, budget, scratch)
 }
 
 /// Where a run starts: at the first instruction, or after the policy's setup with the locals
@@ -287,6 +283,14 @@ pub struct Start<'d> {
     pub entry: usize,
     /// Locals to preset, as the setup left them.
     pub prepared: &'d [(u16, Constant)],
+}
+
+impl Start<'static> {
+    /// The first instruction, nothing preset: the whole function.
+    pub const BEGINNING: Start<'static> = Start {
+        entry: 0,
+        prepared: &[],
+    };
 }
 
 /// [`run_in`] from `start`.
