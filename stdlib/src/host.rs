@@ -36,8 +36,8 @@ use std::sync::{Arc, RwLock};
 
 use pol_vm::document::{self, Limits, Node, Value as DocValue};
 use pol_vm::interp::{
-    Constant, Host, Value, View, any_item, compare, display_with, entries, equal, has_key, items,
-    json, size,
+    Constant, Host, Value, View, any_item, compare, display_with, entries, entry_iter, equal,
+    has_key, items, json, size,
 };
 use pol_vm::pack::{BuiltinRef, PatternDef, PatternKind};
 use regex::Regex;
@@ -236,12 +236,15 @@ impl StdHost {
             }
             (F::Base64Decode, [a]) => Ok(base64_decode(string(a)?)?.map_or(Value::ABSENT, text)),
             (F::ParseJson | F::ParseYaml, [a]) => parse_document(string(a)?),
-            (F::Keys, [a]) => Ok(list(
-                sorted_entries(a)?
-                    .into_keys()
-                    .map(|key| text(&*key))
-                    .collect(),
-            )),
+            (F::Keys, [a]) => {
+                if !matches!(a.view(), View::Map(_)) {
+                    return Err(unexpected("a map", a));
+                }
+                let mut keys: Vec<&str> = entry_iter(a).map(|(key, _)| key).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                Ok(list(keys.into_iter().map(text).collect()))
+            }
             (F::Values, [a]) => Ok(list(sorted_entries(a)?.into_values().collect())),
             (F::Sum, [a]) => sum(a),
             (F::Count, [a]) => {
@@ -1195,21 +1198,28 @@ fn selects_by_labels(selector: &Value<'_>, labels: &Value<'_>) -> Option<bool> {
         return Some(all);
     }
     // A selector the policy built (`{matchLabels: resource.spec.selector}`).
+    if !matches!(selector.view(), View::Map(_)) {
+        return None;
+    }
     let mut match_labels = None;
-    for (key, value) in map_entries(selector).ok()? {
-        match &*key {
+    for (key, value) in entry_iter(selector) {
+        match key {
             "matchLabels" if !value.is_missing() => match_labels = Some(value),
             "matchLabels" | "matchExpressions" if value.is_missing() => {}
             _ => return None,
         }
     }
+    let match_labels = match_labels?;
+    if !matches!(match_labels.view(), View::Map(_)) {
+        return None;
+    }
     let mut all = true;
-    for (key, wanted) in map_entries(&match_labels?).ok()? {
+    for (key, wanted) in entry_iter(&match_labels) {
         let wanted = wanted.as_str()?;
-        if !valid(&key, wanted) {
+        if !valid(key, wanted) {
             return None;
         }
-        all = all && has(&key, wanted);
+        all = all && has(key, wanted);
     }
     Some(all)
 }

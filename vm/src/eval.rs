@@ -7,8 +7,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::document::{Location, Node, Value as DocValue};
 use crate::interp::{
-    EvalError, Finding, Host, Prepared, Program, Scratch, Start, Value, View, entries, field,
-    items, run_from, setup,
+    EvalError, Finding, Host, Prepared, Program, Scratch, Start, Value, View, entry_iter, field,
+    item_iter, items, run_from, setup,
 };
 use crate::pack::{KeyStep, Pack, Step};
 
@@ -151,9 +151,9 @@ impl<'d> Group<'d> {
                     Err(_) => rest = true,
                 },
                 Some(KeyStep::Entries) => {
-                    for (name, value) in entries(&value) {
+                    for (name, value) in entry_iter(&value) {
                         if let View::Str(value) = value.view() {
-                            entry_key(&name, value, &mut text);
+                            entry_key(name, value, &mut text);
                             self.file(&text, position);
                         }
                     }
@@ -215,9 +215,9 @@ impl<'d> Group<'d> {
                     return Candidates::All;
                 }
                 let mut best: Option<&[u32]> = None;
-                for (name, value) in entries(key) {
+                for (name, value) in entry_iter(key) {
                     if let View::Str(value) = value.view() {
-                        entry_key(&name, value, &mut text);
+                        entry_key(name, value, &mut text);
                         let positions = self.positions(&text);
                         if best.is_none_or(|best| positions.len() < best.len()) {
                             best = Some(positions);
@@ -278,11 +278,8 @@ fn write_key(view: View<'_, '_>, out: &mut String, depth: usize) -> Keyed {
         View::Bool(flag) => out.push_str(if flag { "btrue" } else { "bfalse" }),
         View::Null if depth > 0 => out.push('z'),
         View::List(list) => {
-            let Ok(items) = items(list) else {
-                return Keyed::Never;
-            };
             out.push('[');
-            for item in &items {
+            for item in item_iter(list) {
                 match write_key(item.view(), out, depth + 1) {
                     Keyed::Key => out.push(','),
                     other => return other,
@@ -291,8 +288,8 @@ fn write_key(view: View<'_, '_>, out: &mut String, depth: usize) -> Keyed {
             out.push(']');
         }
         View::Map(map) => {
-            let mut fields = entries(map);
-            fields.sort_by(|(a, _), (b, _)| a.cmp(b));
+            let mut fields: Vec<(&str, Value<'_>)> = entry_iter(map).collect();
+            fields.sort_by_key(|(name, _)| *name);
             out.push('{');
             for (name, value) in &fields {
                 out.push_str(name);

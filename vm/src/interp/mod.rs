@@ -1115,6 +1115,106 @@ pub fn size(value: &Value<'_>) -> Option<usize> {
     }
 }
 
+/// The entries of a map read in place, without copying its keys (anything else: none).
+pub fn entry_iter<'a, 'd>(value: &'a Value<'d>) -> Entries<'a, 'd> {
+    match value {
+        Value::Map(entries) => Entries::Computed(entries.iter()),
+        Value::Doc(node) => match &node.value {
+            DocValue::Map(entries) => Entries::Doc(entries.iter()),
+            _ => Entries::Empty,
+        },
+        Value::Const(Constant::Map(entries)) => Entries::Const(entries.iter()),
+        _ => Entries::Empty,
+    }
+}
+
+/// An iterator over a map's entries: see [`entry_iter`].
+#[derive(Debug)]
+pub enum Entries<'a, 'd> {
+    Computed(std::slice::Iter<'a, (Rc<str>, Value<'d>)>),
+    Doc(std::slice::Iter<'d, (Key, Node)>),
+    Const(std::slice::Iter<'d, (Box<str>, Constant)>),
+    Empty,
+}
+
+impl<'a, 'd: 'a> Iterator for Entries<'a, 'd> {
+    type Item = (&'a str, Value<'d>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Entries::Computed(entries) => {
+                entries.next().map(|(key, value)| (&**key, value.clone()))
+            }
+            Entries::Doc(entries) => entries
+                .next()
+                .map(|(key, child)| (key.text.as_str(), Value::Doc(child))),
+            Entries::Const(entries) => entries
+                .next()
+                .map(|(key, value)| (&**key, Value::Const(value))),
+            Entries::Empty => None,
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = match self {
+            Entries::Computed(entries) => entries.len(),
+            Entries::Doc(entries) => entries.len(),
+            Entries::Const(entries) => entries.len(),
+            Entries::Empty => 0,
+        };
+        (len, Some(len))
+    }
+}
+
+impl ExactSizeIterator for Entries<'_, '_> {}
+
+/// The items of a list read in place (anything else: none).
+pub fn item_iter<'a, 'd>(value: &'a Value<'d>) -> Items<'a, 'd> {
+    match value {
+        Value::List(items) => Items::Computed(items.iter()),
+        Value::Doc(node) => match &node.value {
+            DocValue::List(items) => Items::Doc(items.iter()),
+            _ => Items::Empty,
+        },
+        Value::Const(Constant::List(items)) => Items::Const(items.iter()),
+        _ => Items::Empty,
+    }
+}
+
+/// An iterator over a list's items: see [`item_iter`].
+#[derive(Debug)]
+pub enum Items<'a, 'd> {
+    Computed(std::slice::Iter<'a, Value<'d>>),
+    Doc(std::slice::Iter<'d, Node>),
+    Const(std::slice::Iter<'d, Constant>),
+    Empty,
+}
+
+impl<'d> Iterator for Items<'_, 'd> {
+    type Item = Value<'d>;
+
+    fn next(&mut self) -> Option<Value<'d>> {
+        match self {
+            Items::Computed(items) => items.next().cloned(),
+            Items::Doc(items) => items.next().map(Value::Doc),
+            Items::Const(items) => items.next().map(Value::Const),
+            Items::Empty => None,
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = match self {
+            Items::Computed(items) => items.len(),
+            Items::Doc(items) => items.len(),
+            Items::Const(items) => items.len(),
+            Items::Empty => 0,
+        };
+        (len, Some(len))
+    }
+}
+
+impl ExactSizeIterator for Items<'_, '_> {}
+
 /// The entries of a map (anything else: none).
 pub fn entries<'d>(value: &Value<'d>) -> Vec<(Rc<str>, Value<'d>)> {
     match value {
@@ -1144,16 +1244,14 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
         (View::Float(x), View::Float(y)) => x == y,
         (View::Str(x), View::Str(y)) => same_text(x, y),
         (View::Pattern(x), View::Pattern(y)) => x == y,
-        (View::List(x), View::List(y)) => match (items(x), items(y)) {
-            (Ok(x), Ok(y)) => x.len() == y.len() && x.iter().zip(&y).all(|(a, b)| equal(a, b)),
-            _ => false,
-        },
+        (View::List(x), View::List(y)) => {
+            let (x, y) = (item_iter(x), item_iter(y));
+            x.len() == y.len() && x.zip(y).all(|(a, b)| equal(&a, &b))
+        }
         (View::Map(x), View::Map(y)) => {
-            let (x, y) = (entries(x), entries(y));
-            x.len() == y.len()
-                && x.iter().all(|(key, value)| {
-                    y.iter()
-                        .any(|(other, theirs)| other == key && equal(value, theirs))
+            entry_iter(x).len() == entry_iter(y).len()
+                && entry_iter(x).all(|(key, value)| {
+                    entry_iter(y).any(|(other, theirs)| other == key && equal(&value, &theirs))
                 })
         }
         _ => false,
@@ -1315,23 +1413,23 @@ fn write_json(value: &Value<'_>, patterns: &[PatternDef], out: &mut String) {
         View::Str(text) => json_string(text, out),
         View::List(list) => {
             out.push('[');
-            for (at, item) in items(list).unwrap_or_default().iter().enumerate() {
+            for (at, item) in item_iter(list).enumerate() {
                 if at > 0 {
                     out.push(',');
                 }
-                write_json(item, patterns, out);
+                write_json(&item, patterns, out);
             }
             out.push(']');
         }
         View::Map(map) => {
             out.push('{');
-            for (at, (key, value)) in entries(map).iter().enumerate() {
+            for (at, (key, value)) in entry_iter(map).enumerate() {
                 if at > 0 {
                     out.push(',');
                 }
                 json_string(key, out);
                 out.push(':');
-                write_json(value, patterns, out);
+                write_json(&value, patterns, out);
             }
             out.push('}');
         }
