@@ -18,135 +18,31 @@
 
 #[path = "../benches/support/manifests.rs"]
 mod manifests;
-#[path = "../benches/support/files.rs"]
-mod tree;
+#[path = "support/agree.rs"]
+mod support;
 
-use std::path::Path;
-
-use pol_compiler::codegen::PackBuilder;
-use pol_compiler::schema::{DEFAULT_VERSION, Schemas};
-use pol_compiler::{parse, typeck};
-use pol_stdlib::host::StdHost;
-use pol_vm::bytecode::{Op, decode};
-use pol_vm::document::{Document, Limits, load};
-use pol_vm::eval::{Evaluator, resolve};
+use pol_vm::bytecode::Op;
 use pol_vm::pack::Pack;
 use proptest::prelude::*;
+use support::{Options, agree, compile, count, library, repository, tree};
 
-fn repository() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `sources` compiled into one pack, with or without indexed loops.
-fn compile(sources: &[(String, String)], index_queries: bool) -> Pack {
-    let schemas = Schemas::builtin(DEFAULT_VERSION).unwrap();
-    let mut builder = PackBuilder::new("test", &schemas);
-    builder.index_queries = index_queries;
-    for (name, text) in sources {
-        let parsed = parse(text);
-        assert!(!parsed.has_errors(), "`{name}` does not parse");
-        let checked = typeck::check(text, &parsed.file, &schemas);
-        assert!(!checked.has_errors(), "`{name}` does not type-check");
-        builder.add_file(name, &parsed.file, &checked);
-    }
-    builder.finish().unwrap()
-}
-
-fn library() -> Vec<(String, String)> {
-    tree::ending_with(&repository().join("policies"), ".pol")
-        .iter()
-        .map(|path| {
-            (
-                path.display().to_string(),
-                std::fs::read_to_string(path).unwrap(),
-            )
-        })
-        .collect()
-}
+const PLAIN: Options = Options {
+    index_queries: false,
+    ..Options::ALL
+};
 
 /// How many loops of the pack read an index.
 fn indexed_loops(pack: &Pack) -> usize {
-    pack.functions
-        .iter()
-        .map(|function| {
-            decode(&function.bytes)
-                .unwrap()
-                .iter()
-                .filter(|(_, op)| matches!(op, Op::OthersBy { .. } | Op::OthersInBy { .. }))
-                .count()
-        })
-        .sum()
-}
-
-/// Everything `pack` makes of `documents` taken as one evaluation set, one line per outcome:
-/// resource, policy, and its findings (site, message, JSON pointer) or its error.
-fn outcomes(pack: &Pack, documents: &mut [Document]) -> Vec<String> {
-    let host = StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()).unwrap();
-    let evaluator = Evaluator::new(pack, &host);
-    for document in documents.iter_mut() {
-        evaluator.intern(&mut document.root);
-    }
-    let inventory = evaluator.inventory(documents.iter().map(|document| &document.root));
-    let mut lines = Vec::new();
-    for (index, document) in documents.iter().enumerate() {
-        let Ok(results) = evaluator.evaluate_in(&document.root, &inventory, &|_| true) else {
-            continue;
-        };
-        for outcome in results {
-            let policy = &pack.policies[outcome.policy as usize].id;
-            match outcome.result {
-                Ok(findings) => {
-                    for finding in findings {
-                        let site = &pack.sites[usize::from(finding.site)];
-                        let place = resolve(
-                            &document.root,
-                            finding.place.node,
-                            finding.place.missing,
-                            &site.place,
-                        );
-                        lines.push(format!(
-                            "{index} {policy} {} {:?} {}",
-                            finding.site, finding.message, place.pointer
-                        ));
-                    }
-                }
-                Err(error) => lines.push(format!("{index} {policy} error {}", error.message)),
-            }
-        }
-    }
-    lines
-}
-
-/// Both packs over the same YAML; the documents are loaded once per pack (interning writes
-/// the pack's symbols into them).
-fn agree(indexed: &Pack, plain: &Pack, yaml: &str, what: &str) -> usize {
-    let mut first = load(yaml.as_bytes(), &Limits::default()).documents;
-    let mut second = load(yaml.as_bytes(), &Limits::default()).documents;
-    let with_index = outcomes(indexed, &mut first);
-    let without = outcomes(plain, &mut second);
-    if with_index != without {
-        let missing: Vec<&String> = without
-            .iter()
-            .filter(|line| !with_index.contains(line))
-            .collect();
-        let extra: Vec<&String> = with_index
-            .iter()
-            .filter(|line| !without.contains(line))
-            .collect();
-        panic!(
-            "{what}: the indexed loops disagree\n  missing: {:#?}\n  extra: {:#?}",
-            &missing[..missing.len().min(10)],
-            &extra[..extra.len().min(10)]
-        );
-    }
-    with_index.len()
+    count(pack, |op| {
+        matches!(op, Op::OthersBy { .. } | Op::OthersInBy { .. })
+    })
 }
 
 #[test]
 fn the_library_finds_the_same_with_and_without_indexes() {
     let sources = library();
-    let indexed = compile(&sources, true);
-    let plain = compile(&sources, false);
+    let indexed = compile(&sources, Options::ALL);
+    let plain = compile(&sources, PLAIN);
     assert_eq!(indexed_loops(&plain), 0);
     assert!(
         indexed_loops(&indexed) >= 30,
@@ -294,8 +190,8 @@ proptest! {
         resources in prop::collection::vec(config_map(), 1..12)
     ) {
         let sources = vec![("lookups.pol".to_string(), LOOKUPS.to_string())];
-        let indexed = compile(&sources, true);
-        let plain = compile(&sources, false);
+        let indexed = compile(&sources, Options::ALL);
+        let plain = compile(&sources, PLAIN);
         prop_assert_eq!(indexed_loops(&indexed), 7);
         agree(&indexed, &plain, &resources.join("---\n"), "generated set");
     }

@@ -308,3 +308,48 @@ fn a_failing_setup_is_an_error_wherever_the_policy_applies() {
     }
     assert_eq!(results[2], Ok(Vec::new()));
 }
+
+#[test]
+fn a_let_that_may_fail_is_computed_even_when_nothing_reads_it() {
+    // `len` of a number fails: the `let` stays where it stands, and its error is the
+    // policy's, though no rule reads it. The `let` that cannot fail and is never read costs
+    // nothing and changes nothing.
+    let pack = pack_of_source(
+        r#"policy sizes {
+  title "Sizes"
+  severity low
+  match ConfigMap
+  let size = len(untyped(resource).spec.items)
+  let unused = untyped(resource).spec.items.first
+  deny resource.data["flag"] == "set"
+    message "flagged"
+}
+"#,
+    );
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nspec:\n  items: 3\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\nspec:\n  items: [1]\ndata:\n  flag: set\n";
+    let results = run_with_budget(&pack, yaml, pol_vm::eval::DEFAULT_BUDGET);
+    assert!(
+        matches!(&results[0], Err(message) if message.contains("`len`")),
+        "{results:?}"
+    );
+    assert_eq!(results[1], Ok(vec!["flagged".to_string()]));
+}
+
+#[test]
+fn lazy_lets_read_twice_in_a_chain_do_not_double_the_code() {
+    // Each read of a lazy `let` carries its value's code: without a bound, each link of this
+    // chain would double the function (2^24 copies of the first value).
+    let mut source = String::from(
+        "policy chain {\n  title \"Chain\"\n  severity low\n  match ConfigMap\n  let v0 = resource.metadata.name\n",
+    );
+    for link in 1..=24 {
+        let previous = link - 1;
+        source.push_str(&format!(
+            "  let v{link} = \"{{v{previous}}}-{{v{previous}}}-{{resource.metadata.name}}\"\n"
+        ));
+    }
+    source.push_str("  deny v24 == \"x\"\n    message \"{v24}\"\n}\n");
+    let pack = pack_of_source(&source);
+    let bytes = pack.functions[0].bytes.len();
+    assert!(bytes < 8_192, "{bytes} bytes of code");
+}

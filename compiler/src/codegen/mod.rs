@@ -14,10 +14,12 @@
 //! can name the field.
 
 mod hoist;
+mod lazy;
 mod plan;
 pub(crate) mod setup;
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use pol_vm::bytecode::{Op, encode};
 use pol_vm::interp::Constant;
@@ -30,6 +32,7 @@ use crate::ast::*;
 use crate::schema::{Schemas, WORKLOADS};
 use crate::span::Span;
 use crate::typeck::{Checked, OpClass};
+use lazy::Shape;
 
 /// The local that holds the resource.
 pub const RESOURCE: u16 = 0;
@@ -53,6 +56,9 @@ pub struct PackBuilder {
     /// Whether loops over `others(…)` may read an index ([`plan`]); on by default. Off, every
     /// loop tries every resource: tests compare the two.
     pub index_queries: bool,
+    /// Whether a `let` whose value cannot fail is computed where it is read ([`lazy`]); on by
+    /// default. Off, every `let` is computed where it stands: tests compare the two.
+    pub lazy_lets: bool,
 }
 
 impl PackBuilder {
@@ -79,6 +85,7 @@ impl PackBuilder {
             kinds: BTreeMap::new(),
             queries: HashMap::new(),
             index_queries: true,
+            lazy_lets: true,
         }
     }
 
@@ -391,8 +398,30 @@ fn constant_with(
 /// What a name stands for while lowering.
 #[derive(Debug, Clone)]
 enum Binding<'a> {
-    Local(u16, Option<&'a Expr>),
+    /// A local; the value of the `let` that set it, if one did.
+    Local(u16, Option<&'a Expr>, lazy::Shape),
     Param(u16),
+    /// A `let` computed where it is read ([`lazy`]), in the scopes it was written in: into
+    /// `local` on first use, or (without one) each time, as it is read once.
+    Lazy {
+        local: Option<u16>,
+        value: &'a Expr,
+        scopes: Rc<Scopes<'a>>,
+        shape: lazy::Shape,
+        /// The size of the code a read emits ([`lazy::plan`]).
+        size: usize,
+    },
+}
+
+type Scopes<'a> = Vec<Vec<(String, Binding<'a>)>>;
+
+impl Binding<'_> {
+    fn shape(&self) -> lazy::Shape {
+        match self {
+            Binding::Local(_, _, shape) | Binding::Lazy { shape, .. } => *shape,
+            Binding::Param(_) => lazy::Shape::default(),
+        }
+    }
 }
 
 /// An instruction being emitted: jumps name a label until the end.
@@ -410,8 +439,12 @@ struct Lowering<'b, 'a> {
     ops: Vec<Emitted>,
     /// Label → instruction index.
     labels: Vec<Option<usize>>,
-    scopes: Vec<Vec<(String, Binding<'a>)>>,
+    scopes: Scopes<'a>,
     locals: u16,
+    /// How many `for` loops enclose the statement being lowered.
+    loops: usize,
+    /// Whether `let`s may be lazy ([`lazy`]): not in the setup, computed once anyway.
+    lazy: bool,
     depth: usize,
     max_depth: usize,
     /// Stack depth recorded at each label by the jumps to it.
@@ -430,14 +463,22 @@ impl<'b, 'a> Lowering<'b, 'a> {
             ops: Vec::new(),
             labels: Vec::new(),
             scopes: vec![vec![
-                ("resource".to_string(), Binding::Local(RESOURCE, None)),
-                ("pod".to_string(), Binding::Local(POD, None)),
+                (
+                    "resource".to_string(),
+                    Binding::Local(RESOURCE, None, Shape::default()),
+                ),
+                (
+                    "pod".to_string(),
+                    Binding::Local(POD, None, Shape::default()),
+                ),
                 (
                     "podMetadata".to_string(),
-                    Binding::Local(POD_METADATA, None),
+                    Binding::Local(POD_METADATA, None, Shape::default()),
                 ),
             ]],
             locals: 4,
+            loops: 0,
+            lazy: false,
             depth: 0,
             max_depth: 0,
             label_depth: Vec::new(),
@@ -458,7 +499,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
         if let Some(label) = label {
             // A jump: its target sees the depth after the jump's own effect (`JumpIfPresent`
             // keeps its value when it jumps).
-            let at_target = if matches!(op, Op::JumpIfPresent { .. }) {
+            let at_target = if matches!(op, Op::JumpIfPresent { .. } | Op::JumpIfKnown { .. }) {
                 self.depth + 1
             } else {
                 self.depth
@@ -468,8 +509,9 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 slot.get_or_insert(at_target);
             }
         }
-        // `JumpIfPresent` drops its value when it falls through.
-        if !matches!(op, Op::JumpIfPresent { .. }) {
+        // `JumpIfPresent` drops its value when it falls through; `JumpIfKnown` pushes only
+        // when it jumps.
+        if !matches!(op, Op::JumpIfPresent { .. } | Op::JumpIfKnown { .. }) {
             self.depth += pushes;
         }
         self.max_depth = self.max_depth.max(self.depth);
@@ -496,8 +538,10 @@ impl<'b, 'a> Lowering<'b, 'a> {
             },
             done,
         );
-        self.scopes
-            .push(vec![(name.to_string(), Binding::Local(local, None))]);
+        self.scopes.push(vec![(
+            name.to_string(),
+            Binding::Local(local, None, Shape::default()),
+        )]);
         (head, done)
     }
 
@@ -633,7 +677,10 @@ impl<'b, 'a> Lowering<'b, 'a> {
                         self.bind(end);
                         let local = self.local();
                         self.emit(Op::Store { local });
-                        self.bind_name(&param.name.text, Binding::Local(local, None));
+                        self.bind_name(
+                            &param.name.text,
+                            Binding::Local(local, None, Shape::default()),
+                        );
                     }
                     (folded, _) => {
                         let value = folded.flatten().unwrap_or(Constant::Null);
@@ -648,7 +695,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
         let mut prepared = HashMap::new();
         for &position in &setup {
             if let Some(PolicyItem::Stmt(stmt @ Stmt::Let(binding))) = policy.items.get(position) {
-                self.stmt(stmt);
+                self.stmt(stmt, &[]);
                 if let Some(found) = self.lookup(&binding.name.text) {
                     prepared.insert(position, found);
                 }
@@ -667,14 +714,24 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.branch(guard, false, end);
             }
         }
-        for (position, item) in policy.items.iter().enumerate() {
-            match (item, prepared.get(&position)) {
+        self.lazy = self.builder.lazy_lets;
+        let stmts: Vec<(usize, &'a Stmt)> = policy
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(position, item)| match item {
+                PolicyItem::Stmt(stmt) => Some((position, stmt)),
+                _ => None,
+            })
+            .collect();
+        let rest: Vec<&'a Stmt> = stmts.iter().map(|(_, stmt)| *stmt).collect();
+        for (at, (position, stmt)) in stmts.iter().enumerate() {
+            match (stmt, prepared.get(position)) {
                 // Computed by the setup: its name takes effect here, as written.
-                (PolicyItem::Stmt(Stmt::Let(binding)), Some(found)) => {
+                (Stmt::Let(binding), Some(found)) => {
                     self.bind_name(&binding.name.text, found.clone());
                 }
-                (PolicyItem::Stmt(stmt), _) => self.stmt(stmt),
-                _ => {}
+                (stmt, _) => self.stmt(stmt, &rest[at + 1..]),
             }
         }
         self.bind(end);
@@ -685,24 +742,17 @@ impl<'b, 'a> Lowering<'b, 'a> {
 
     fn block(&mut self, block: &'a Block) {
         self.scopes.push(Vec::new());
-        for stmt in &block.stmts {
-            self.stmt(stmt);
+        let rest: Vec<&'a Stmt> = block.stmts.iter().collect();
+        for (at, stmt) in block.stmts.iter().enumerate() {
+            self.stmt(stmt, &rest[at + 1..]);
         }
         self.scopes.pop();
     }
 
-    fn stmt(&mut self, stmt: &'a Stmt) {
+    /// Lowers `stmt`, followed by `rest` in its scope (what a `let` may be read by).
+    fn stmt(&mut self, stmt: &'a Stmt, rest: &[&'a Stmt]) {
         match stmt {
-            Stmt::Let(binding) => {
-                self.expr(&binding.value);
-                let local = self.local();
-                self.span = binding.span;
-                self.emit(Op::Store { local });
-                self.bind_name(
-                    &binding.name.text,
-                    Binding::Local(local, Some(&binding.value)),
-                );
-            }
+            Stmt::Let(binding) => self.let_stmt(binding, rest),
             Stmt::For(each) => {
                 // A loop whose whole body is one `if` runs it only for resources that pass.
                 let condition = match each.body.stmts.as_slice() {
@@ -713,7 +763,9 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.span = each.span;
                 self.hoist(&each.binding.text, &hoist::Body::Block(&each.body));
                 let (head, done) = self.loop_start(&each.binding.text);
+                self.loops += 1;
                 self.block(&each.body);
+                self.loops -= 1;
                 self.scopes.pop();
                 self.jump(Op::Jump { offset: 0 }, head);
                 self.bind(done);
@@ -722,6 +774,81 @@ impl<'b, 'a> Lowering<'b, 'a> {
             Stmt::Deny(deny) => self.deny(deny),
             Stmt::Error(_) => {}
         }
+    }
+
+    fn let_stmt(&mut self, binding: &'a Let, rest: &[&'a Stmt]) {
+        let checked = self.checked;
+        let facts = lazy::Facts {
+            has_class: &|span| checked.classes.contains_key(&span),
+            all_containers: &|span| checked.all_containers.contains(&span),
+            shape_of: &|name| {
+                self.lookup(name)
+                    .map_or(Shape::default(), |found| found.shape())
+            },
+            size_of: &|name| match self.lookup(name) {
+                Some(Binding::Lazy { size, .. }) => size,
+                _ => 1,
+            },
+        };
+        let shape = lazy::shape(&binding.value, &facts);
+        let (plan, size) = if self.lazy {
+            lazy::plan(binding, rest, &facts)
+        } else {
+            (lazy::Plan::Eager, 1)
+        };
+        let local = match plan {
+            lazy::Plan::Eager => {
+                self.expr(&binding.value);
+                let local = self.local();
+                self.span = binding.span;
+                self.emit(Op::Store { local });
+                self.bind_name(
+                    &binding.name.text,
+                    Binding::Local(local, Some(&binding.value), shape),
+                );
+                return;
+            }
+            lazy::Plan::Unused | lazy::Plan::Inline => None,
+            lazy::Plan::OnFirstUse => {
+                let local = self.local();
+                // A run starts with every local forgotten; in a loop, the value computed
+                // for the last item is forgotten here.
+                if self.loops > 0 {
+                    self.span = binding.span;
+                    self.emit(Op::Forget { local });
+                }
+                Some(local)
+            }
+        };
+        let scopes = Rc::new(self.scopes.clone());
+        self.bind_name(
+            &binding.name.text,
+            Binding::Lazy {
+                local,
+                value: &binding.value,
+                scopes,
+                shape,
+                size,
+            },
+        );
+    }
+
+    /// Reads a lazy `let` ([`lazy`]): its value, lowered in the scopes it was written in,
+    /// kept in `local` (if any) by the first read.
+    fn lazy_value(&mut self, local: Option<u16>, value: &'a Expr, scopes: &Rc<Scopes<'a>>) {
+        let saved = std::mem::replace(&mut self.scopes, Scopes::clone(scopes));
+        match local {
+            None => self.expr(value),
+            Some(local) => {
+                let done = self.label();
+                self.jump(Op::JumpIfKnown { local, offset: 0 }, done);
+                self.expr(value);
+                self.emit(Op::Dup {});
+                self.emit(Op::Store { local });
+                self.bind(done);
+            }
+        }
+        self.scopes = saved;
     }
 
     fn if_stmt(&mut self, conditional: &'a If) {
@@ -812,7 +939,9 @@ impl<'b, 'a> Lowering<'b, 'a> {
             }
             ExprKind::Paren(inner) => self.steps(inner),
             ExprKind::Name(name) => match self.lookup(name) {
-                Some(Binding::Local(_, Some(value))) => self.steps(value),
+                Some(Binding::Local(_, Some(value), _) | Binding::Lazy { value, .. }) => {
+                    self.steps(value)
+                }
                 _ => Vec::new(),
             },
             _ => Vec::new(),
@@ -856,8 +985,14 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.emit(Op::Const { index });
             }
             ExprKind::Name(name) => match self.lookup(name) {
-                Some(Binding::Local(local, _)) => self.emit(Op::Load { local }),
+                Some(Binding::Local(local, ..)) => self.emit(Op::Load { local }),
                 Some(Binding::Param(index)) => self.emit(Op::Param { index }),
+                Some(Binding::Lazy {
+                    local,
+                    value,
+                    scopes,
+                    ..
+                }) => self.lazy_value(local, value, &scopes),
                 None => self.emit(Op::Null {}),
             },
             ExprKind::List(items) => {
@@ -882,7 +1017,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
             }
             ExprKind::Field { base, name } if self.checked.all_containers.contains(&name.span) => {
                 if let ExprKind::Name(base_name) = &base.kind
-                    && matches!(self.lookup(base_name), Some(Binding::Local(POD, _)))
+                    && matches!(self.lookup(base_name), Some(Binding::Local(POD, ..)))
                 {
                     self.emit(Op::Load {
                         local: ALL_CONTAINERS,
@@ -1085,6 +1220,16 @@ impl<'b, 'a> Lowering<'b, 'a> {
         self.span = condition.span;
         match &condition.kind {
             ExprKind::Paren(inner) => self.branch(inner, when, target),
+            // A `let` read once: its condition's own jumps, in the scopes it was written in.
+            ExprKind::Name(name)
+                if matches!(self.lookup(name), Some(Binding::Lazy { local: None, .. })) =>
+            {
+                if let Some(Binding::Lazy { value, scopes, .. }) = self.lookup(name) {
+                    let saved = std::mem::replace(&mut self.scopes, Scopes::clone(&scopes));
+                    self.branch(value, when, target);
+                    self.scopes = saved;
+                }
+            }
             ExprKind::Unary {
                 op: UnaryOp::Not,
                 operand,

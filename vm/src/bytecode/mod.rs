@@ -98,6 +98,8 @@ macro_rules! for_each_op {
             Setup {} (0, 0) "end of the policy's setup (what depends only on its parameters, computed once when the pack is loaded); the stack is empty here";
             JumpIfMissing { offset: i32 } (1, 0) "pop a value; jump when it is absent or null (`x == null` in a condition)";
             JumpIfNotMissing { offset: i32 } (1, 0) "pop a value; jump unless it is absent or null (`x != null` in a condition)";
+            Forget { local: u16 } (0, 0) "mark local `local` as not computed yet (a lazy `let`)";
+            JumpIfKnown { local: u16, offset: i32 } (0, 1) "when local `local` has been computed since `Forget`, push it and jump; else push nothing (a lazy `let` computes it next)";
         }
     };
 }
@@ -194,6 +196,7 @@ impl Op {
             | Op::JumpIfPresent { offset }
             | Op::JumpIfMissing { offset }
             | Op::JumpIfNotMissing { offset }
+            | Op::JumpIfKnown { offset, .. }
             | Op::IterNext { offset, .. } => offset,
             _ => return None,
         };
@@ -267,6 +270,7 @@ impl Op {
             Op::JumpIfPresent { .. } => Op::JumpIfPresent { offset },
             Op::JumpIfMissing { .. } => Op::JumpIfMissing { offset },
             Op::JumpIfNotMissing { .. } => Op::JumpIfNotMissing { offset },
+            Op::JumpIfKnown { local, .. } => Op::JumpIfKnown { local, offset },
             Op::IterNext { slot, local, .. } => Op::IterNext {
                 slot,
                 local,

@@ -65,6 +65,11 @@ fn every_op() -> Vec<Op> {
         Op::Setup {},
         Op::JumpIfMissing { offset: 7 },
         Op::JumpIfNotMissing { offset: -7 },
+        Op::Forget { local: 5 },
+        Op::JumpIfKnown {
+            local: u16::MAX,
+            offset: -9,
+        },
     ]
 }
 
@@ -153,6 +158,30 @@ fn a_valid_function_verifies() {
     );
 }
 
+#[test]
+fn a_lazy_let_verifies() {
+    // Forget at 0 (3 bytes), JumpIfKnown at 3 (7 bytes) to the `Pop` at 15: one value on
+    // the stack either way.
+    let code = encode(&[
+        Op::Forget { local: 3 },
+        Op::JumpIfKnown {
+            local: 3,
+            offset: 5,
+        },
+        Op::Null {},
+        Op::Dup {},
+        Op::Store { local: 3 },
+        Op::Pop {},
+        Op::Return {},
+    ]);
+    assert_eq!(
+        verify(&code, &context()),
+        Ok(()),
+        "{}",
+        disassemble(&code, &|_| None)
+    );
+}
+
 fn rejects(ops: &[Op], expected: &str) {
     let code = encode(ops);
     let error = verify(&code, &context()).expect_err("verified a bad function");
@@ -185,6 +214,33 @@ fn bad_functions_are_rejected_with_a_reason() {
     rejects(
         &[Op::Null {}, Op::Store { local: 9 }, Op::Return {}],
         "local 9 is out of range",
+    );
+    rejects(
+        &[Op::Forget { local: 4 }, Op::Return {}],
+        "local 4 is out of range",
+    );
+    rejects(
+        &[
+            Op::JumpIfKnown {
+                local: 7,
+                offset: 0,
+            },
+            Op::Return {},
+        ],
+        "local 7 is out of range",
+    );
+    // A value when it jumps, none when it does not: the paths disagree at the target.
+    rejects(
+        &[
+            Op::JumpIfKnown {
+                local: 0,
+                offset: 0,
+            },
+            Op::Null {},
+            Op::Pop {},
+            Op::Return {},
+        ],
+        "stack depths",
     );
     rejects(
         &[

@@ -125,8 +125,9 @@ pub fn verify(code: &[u8], context: &Context<'_>) -> Result<(), VerifyError> {
             successors.push((target_index(offset, target)?, after));
         }
         if !op.ends_block() {
-            // `JumpIfPresent` drops the value when it falls through.
-            let through = if matches!(op, Op::JumpIfPresent { .. }) {
+            // `JumpIfPresent` drops the value when it falls through; `JumpIfKnown` pushes
+            // only when it jumps.
+            let through = if matches!(op, Op::JumpIfPresent { .. } | Op::JumpIfKnown { .. }) {
                 after - 1
             } else {
                 after
@@ -187,7 +188,10 @@ fn check_operands(offset: usize, op: &Op, context: &Context<'_>) -> Result<(), V
                 _ => Err(fail(offset, format!("unknown lookup mode {mode}"))),
             }
         }
-        Op::Load { local } | Op::Store { local } => range("local", usize::from(local), locals),
+        Op::Load { local }
+        | Op::Store { local }
+        | Op::Forget { local }
+        | Op::JumpIfKnown { local, .. } => range("local", usize::from(local), locals),
         Op::Field { symbol } => range("symbol", symbol as usize, context.symbols),
         Op::Call { builtin, argc } => {
             range("builtin", usize::from(builtin), context.builtins.len())?;

@@ -48,6 +48,26 @@ impl<'d> Value<'d> {
         depth: 0,
     };
 
+    /// What `Forget` leaves in a local: not computed yet. It is absent to anything else that
+    /// reads it; a computed value that happens to look the same (absent, with no place, at the
+    /// deepest depth) is merely computed again, to the same result.
+    pub const FORGOTTEN: Value<'static> = Value::Absent {
+        parent: None,
+        depth: u16::MAX,
+    };
+
+    /// Whether this is [`Value::FORGOTTEN`].
+    #[inline]
+    pub fn is_forgotten(&self) -> bool {
+        matches!(
+            self,
+            Value::Absent {
+                parent: None,
+                depth: u16::MAX
+            }
+        )
+    }
+
     pub fn str(text: &str) -> Value<'d> {
         Value::Str(Rc::new(text.to_string()))
     }
@@ -187,7 +207,7 @@ impl<'d> Place<'d> {
                 node: Some(node),
                 missing: 0,
             },
-            Value::Absent { parent, depth } => Place {
+            Value::Absent { parent, depth } if !value.is_forgotten() => Place {
                 node: *parent,
                 missing: *depth,
             },
@@ -308,7 +328,8 @@ pub fn run_from<'d>(
     stack.clear();
     locals.clear();
     iters.clear();
-    locals.resize(usize::from(program.locals), Value::ABSENT);
+    // Not computed yet: a lazy `let` outside any loop needs no `Forget`.
+    locals.resize(usize::from(program.locals), Value::FORGOTTEN);
     for (local, constant) in start.prepared {
         if let Some(slot) = locals.get_mut(usize::from(*local)) {
             *slot = Value::Const(constant);
@@ -356,7 +377,7 @@ pub fn setup(
         program,
         host,
         stack: Vec::new(),
-        locals: vec![Value::ABSENT; usize::from(program.locals)],
+        locals: vec![Value::FORGOTTEN; usize::from(program.locals)],
         iters: Vec::new(),
         findings: Vec::new(),
         index: 0,
@@ -787,6 +808,20 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::JumpIfTrue { offset } => {
                 if self.boolean()? {
+                    return Ok(Self::goto(offset));
+                }
+            }
+            Op::Forget { local } => match self.locals.get_mut(usize::from(local)) {
+                Some(slot) => *slot = Value::FORGOTTEN,
+                None => return Err(self.error("unverified code: local out of range")),
+            },
+            Op::JumpIfKnown { local, offset } => {
+                let Some(value) = self.locals.get(usize::from(local)) else {
+                    return Err(self.error("unverified code: local out of range"));
+                };
+                if !value.is_forgotten() {
+                    let value = value.clone();
+                    self.push(value);
                     return Ok(Self::goto(offset));
                 }
             }
