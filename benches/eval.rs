@@ -9,7 +9,13 @@
 //! - `check/N`: `pol check` end to end as a user runs it (process start, loading the prebuilt
 //!   library, reading, parsing, evaluating on every core, rendering JSON).
 //!
-//! `cargo bench --bench eval`. The goal to steer by: `evaluate` costs less than `parse`.
+//! - `evaluate-dense/10000`: `evaluate` on 10k resources of ten applications only
+//!   (`manifests::dense_stream`), each ten times denser than at 1k: the cross-resource
+//!   policies' quadratic worst case (a Service selects about forty Deployments).
+//!
+//! The streams grow as clusters do: ten times the resources, ten times the applications
+//! (`manifests::stream`). `cargo bench --bench eval`. The goal to steer by: `evaluate` costs
+//! less than `parse`.
 
 #![allow(
     clippy::unwrap_used,
@@ -173,6 +179,30 @@ fn benches(c: &mut Criterion) {
         group.finish();
     }
     std::fs::remove_dir_all(&work).ok();
+
+    let n = 10_000;
+    let yaml = manifests::dense_stream(n, SEED);
+    let mut loaded = load(yaml.as_bytes(), &Limits::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
+    for document in &mut loaded.documents {
+        evaluator.intern(&mut document.root);
+    }
+    let inventory = evaluator.inventory(loaded.documents.iter().map(|d| &d.root));
+    let mut group = c.benchmark_group("evaluate-dense");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_function(n.to_string(), |b| {
+        b.iter(|| {
+            for document in &loaded.documents {
+                black_box(
+                    evaluator
+                        .evaluate_in(&document.root, &inventory, &enabled)
+                        .ok(),
+                );
+            }
+        });
+    });
+    group.finish();
 }
 
 criterion_group!(eval, benches);

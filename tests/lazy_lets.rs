@@ -49,7 +49,7 @@ fn the_library_finds_the_same_with_lazy_and_eager_lets() {
         count(&lazy, kept)
     );
 
-    let yaml = manifests::stream(1_200, 11);
+    let yaml = manifests::dense_stream(1_200, 11);
     let outcomes = agree(&lazy, &eager, &yaml, "generated manifests");
     assert!(outcomes > 1_000, "only {outcomes} outcomes");
 

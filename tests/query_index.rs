@@ -51,7 +51,7 @@ fn the_library_finds_the_same_with_and_without_indexes() {
     );
 
     // Generated manifests: dense namespaces, shared labels, every kind the generator makes.
-    let yaml = manifests::stream(1_200, 7);
+    let yaml = manifests::dense_stream(1_200, 7);
     let findings = agree(&indexed, &plain, &yaml, "generated manifests");
     assert!(findings > 1_000, "only {findings} findings");
 

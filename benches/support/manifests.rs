@@ -52,21 +52,48 @@ const IMAGES: &[&str] = &[
     "acme.azurecr.io/checkout:2024.11.3",
 ];
 
-/// `count` resources as one YAML stream, from `seed`.
+/// `count` resources as one YAML stream, from `seed`. Applications grow with the stream: one
+/// per 100 resources, at least the ten base names (`web`, `web1`, … `web9`, `api`, …), so an
+/// application has about as many workloads, Services, Ingresses and budgets at 10k resources
+/// as at 1k, as in a cluster that runs ten times as many applications. (Up to 1k the stream
+/// is the same as [`dense_stream`]'s.)
+#[cfg_attr(test, allow(dead_code, reason = "the tests read the dense stream"))]
 pub fn stream(count: usize, seed: u64) -> String {
+    stream_of(count, seed, (count / 100).max(APPS.len()))
+}
+
+/// `count` resources of the ten base applications only: each application ten times denser
+/// at ten times the size, so that cross-resource checks (a Service and the workloads it
+/// selects, Ingresses sharing a host) meet ten times as many resources each, a quadratic
+/// worst case.
+pub fn dense_stream(count: usize, seed: u64) -> String {
+    stream_of(count, seed, APPS.len())
+}
+
+fn stream_of(count: usize, seed: u64, apps: usize) -> String {
     let mut rng = Rng::new(seed);
     let mut out = String::with_capacity(count * 1200);
     for index in 0..count {
         if index > 0 {
             out.push_str("---\n");
         }
-        resource(&mut rng, index, &mut out);
+        resource(&mut rng, index, apps, &mut out);
     }
     out
 }
 
-fn resource(rng: &mut Rng, index: usize, out: &mut String) {
-    let app = rng.pick(APPS);
+/// Application `k`: a base name, with a number after the first ten.
+fn app_name(k: usize) -> String {
+    let base = APPS[k % APPS.len()];
+    match k / APPS.len() {
+        0 => base.to_string(),
+        round => format!("{base}{round}"),
+    }
+}
+
+fn resource(rng: &mut Rng, index: usize, apps: usize, out: &mut String) {
+    let app = app_name(rng.below(apps as u64) as usize);
+    let app = app.as_str();
     let namespace = rng.pick(NAMESPACES);
     let name = format!("{app}-{index}");
     match rng.below(100) {
