@@ -116,6 +116,16 @@ policy selected {
     message "{found}"
 }
 
+policy selected-by {
+  title "Label selectors, the other way: whose selector selects these labels"
+  severity low
+  match ConfigMap
+  let labels = resource.metadata.labels
+  let found = [o.metadata.name for o in others(ConfigMap, resource.metadata.namespace ?? "default") if selects(untyped(o).spec.selector, labels)]
+  deny len(found) > 0
+    message "{found}"
+}
+
 policy lowered {
   title "Equality through a builtin and a default"
   severity low
@@ -157,8 +167,30 @@ fn labels() -> impl Strategy<Value = String> {
     })
 }
 
+/// A selector as a resource may hold one: with or without `matchLabels`, with expressions
+/// (which select without entries to file), empty (selects everything), malformed.
+fn selector() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => labels().prop_map(|labels| format!("{{matchLabels: {labels}}}")),
+        1 => labels().prop_map(|labels| {
+            format!("{{matchLabels: {labels}, matchExpressions: [{{key: team, operator: DoesNotExist}}]}}")
+        }),
+        1 => prop::sample::select(vec![
+            "{}",
+            "null",
+            "5",
+            "{matchLabels: {app: 1}}",
+            "{matchLabels: {app: a, tier: [b]}}",
+            "{matchExpressions: [{key: app, operator: Exists}]}",
+            "{matchExpressions: [{key: app, operator: In, values: [a, b]}]}",
+        ])
+        .prop_map(str::to_string),
+    ]
+}
+
 fn config_map() -> impl Strategy<Value = String> {
     (
+        (selector(), any::<bool>()),
         0..6usize,
         prop::option::of(prop::sample::select(vec!["ns1", "ns2"])),
         labels(),
@@ -168,7 +200,12 @@ fn config_map() -> impl Strategy<Value = String> {
         prop::collection::vec((0..6usize, prop::sample::select(vec!["ConfigMap", "Secret"])), 0..3),
         prop::sample::select(vec!["a", "b", "a,b", "", "c,a"]),
     )
-        .prop_map(|(name, namespace, labels, annotations, value, peer, refs, wanted)| {
+        .prop_map(|((selector, with_selector), name, namespace, labels, annotations, value, peer, refs, wanted)| {
+            let selector = if with_selector {
+                format!("\n  selector: {selector}")
+            } else {
+                String::new()
+            };
             let namespace = namespace.map_or(String::new(), |ns| format!("\n  namespace: {ns}"));
             let peer = peer.map_or(String::new(), |peer| format!("\n  peer: cm{peer}"));
             let refs: Vec<String> = refs
@@ -176,7 +213,7 @@ fn config_map() -> impl Strategy<Value = String> {
                 .map(|(name, kind)| format!("{{name: cm{name}, kind: {kind}}}"))
                 .collect();
             format!(
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{name}{namespace}\n  labels: {labels}\n  annotations: {annotations}\nspec:\n  value: {value}\nrefs: [{}]\ndata:\n  wanted: \"{wanted}\"{peer}\n",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{name}{namespace}\n  labels: {labels}\n  annotations: {annotations}\nspec:\n  value: {value}{selector}\nrefs: [{}]\ndata:\n  wanted: \"{wanted}\"{peer}\n",
                 refs.join(", ")
             )
         })
@@ -192,7 +229,7 @@ proptest! {
         let sources = vec![("lookups.pol".to_string(), LOOKUPS.to_string())];
         let indexed = compile(&sources, Options::ALL);
         let plain = compile(&sources, PLAIN);
-        prop_assert_eq!(indexed_loops(&indexed), 7);
+        prop_assert_eq!(indexed_loops(&indexed), 8);
         agree(&indexed, &plain, &resources.join("---\n"), "generated set");
     }
 }

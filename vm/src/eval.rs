@@ -93,8 +93,11 @@ pub struct Group<'d> {
     /// entries), ascending. Keys come from documents, so the hash is SipHash.
     keyed: HashMap<String, Vec<u32>>,
     /// Positions of resources holding a value the index cannot file but that may equal a
-    /// key (a float equals the integer of the same value): part of every lookup.
+    /// key (a float equals the integer of the same value), or, for a key path ending in map
+    /// entries, none to file: part of every lookup (but mode 2's, which needs an entry).
     rest: Vec<u32>,
+    /// How many times a resource was filed under a key.
+    filed: usize,
 }
 
 /// What filing a resource under its query's key needs.
@@ -122,6 +125,7 @@ impl<'d> Group<'d> {
         }
         let mut text = String::new();
         let mut rest = false;
+        let filed_before = self.filed;
         // The walk reads values the way the loop's condition would: a missing field is
         // absent (which a default may replace), a list that is not there has no items.
         let mut work: Vec<(Value<'d>, usize)> = vec![(Value::Doc(node), 0)];
@@ -155,6 +159,10 @@ impl<'d> Group<'d> {
                         if let View::Str(value) = value.view() {
                             entry_key(name, value, &mut text);
                             self.file(&text, position);
+                        } else {
+                            // Malformed (a selector's entry must be a string): whatever
+                            // `selects` makes of it, it does for every lookup.
+                            rest = true;
                         }
                     }
                 }
@@ -165,12 +173,17 @@ impl<'d> Group<'d> {
                 },
             }
         }
-        if rest {
+        // A map of no entries the index can file (a selector without `matchLabels`, which
+        // may select anything): a candidate of every lookup of the other way (mode 3).
+        let unfiled_map =
+            matches!(key.steps.last(), Some(KeyStep::Entries)) && self.filed == filed_before;
+        if rest || unfiled_map {
             self.rest.push(position);
         }
     }
 
     fn file(&mut self, key: &str, position: u32) {
+        self.filed += 1;
         let positions = match self.keyed.get_mut(key) {
             Some(positions) => positions,
             None => self.keyed.entry(key.to_owned()).or_default(),
@@ -205,6 +218,23 @@ impl<'d> Group<'d> {
                     match value_key(item.view(), &mut text) {
                         Keyed::Key => found.push(self.positions(&text)),
                         _ => return Candidates::All,
+                    }
+                }
+                found
+            }
+            3 => {
+                // The indexed maps (selectors' `matchLabels`) whose every entry is in the key
+                // map: each is filed under all its entries, so under one of the key's.
+                let entries = match key.view() {
+                    View::Absent | View::Null => Vec::new(),
+                    View::Map(_) => entry_iter(key).collect(),
+                    _ => return Candidates::All,
+                };
+                let mut found = Vec::with_capacity(entries.len());
+                for (name, value) in entries {
+                    if let View::Str(value) = value.view() {
+                        entry_key(name, value, &mut text);
+                        found.push(self.positions(&text));
                     }
                 }
                 found

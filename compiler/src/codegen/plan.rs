@@ -12,6 +12,8 @@
 //!   (`lower(x.host ?? "*") == host`);
 //! - `selects(selector, x.path)` (mode 2: the labels at `x.path` hold every `matchLabels`
 //!   entry of the selector);
+//! - `selects(x.path, labels)` (mode 3: the labels hold every `matchLabels` entry of the
+//!   selector at `x.path`; a selector without such entries is always a candidate);
 //! - any of these inside `any y in x.path: …`, which indexes every item of the list.
 //!
 //! The candidates are a superset of the resources the conjunct keeps, in the same order, and
@@ -189,6 +191,21 @@ fn lookups<'a>(
                     mode: 2,
                     value: selector,
                     value_field: Some("matchLabels"),
+                });
+            } else if let (ExprKind::Name(name), [selector, labels]) =
+                (&callee.kind, args.as_slice())
+                && name == "selects"
+                && let Some(mut key) = path(selector)
+                && safe(labels, bound, facts)
+            {
+                // The other way: which resources' selectors select these labels.
+                key.push(KeyPart::Field("matchLabels".to_string()));
+                key.push(KeyPart::Entries);
+                out.push(Lookup {
+                    key,
+                    mode: 3,
+                    value: labels,
+                    value_field: None,
                 });
             }
         }

@@ -93,7 +93,7 @@ macro_rules! for_each_op {
             Deny { site: u16, edits: u8 } (2 + 2 * edits as usize, 0) "pop the fix edits' (target, value) pairs, the message and the place: a finding of deny site `site`";
             Return {} (0, 0) "end of the function";
             OthersIn { query: u16 } (1, 1) "pop a namespace; push the resources of query `query` in it (no `metadata.namespace` counts as `default`), except the one being evaluated";
-            OthersBy { query: u16, mode: u8 } (1, 1) "pop a key; push, in order, the resources of query `query` that its index says may match it (mode 0: the indexed value equals the key; 1: it is an item of the key list; 2: the indexed map holds every entry of the key map), all of them when the key cannot be looked up, except the one being evaluated";
+            OthersBy { query: u16, mode: u8 } (1, 1) "pop a key; push, in order, the resources of query `query` that its index says may match it (mode 0: the indexed value equals the key; 1: it is an item of the key list; 2: the indexed map holds every entry of the key map; 3: the key map holds every entry of the indexed map, which a map with no entry to file always may), all of them when the key cannot be looked up, except the one being evaluated";
             OthersInBy { query: u16, mode: u8 } (2, 1) "pop a key, then a namespace; `OthersBy` within the namespace";
             Setup {} (0, 0) "end of the policy's setup (what depends only on its parameters, computed once when the pack is loaded); the stack is empty here";
             JumpIfMissing { offset: i32 } (1, 0) "pop a value; jump when it is absent or null (`x == null` in a condition)";

@@ -180,8 +180,8 @@ fn check_operands(offset: usize, op: &Op, context: &Context<'_>) -> Result<(), V
             range("query", usize::from(query), context.key_shapes.len())?;
             let shape = context.key_shapes[usize::from(query)];
             match (mode, shape) {
-                (0 | 1, 1) | (2, 2) => Ok(()),
-                (0..=2, _) => Err(fail(
+                (0 | 1, 1) | (2 | 3, 2) => Ok(()),
+                (0..=3, _) => Err(fail(
                     offset,
                     format!("query {query} has no key that lookup mode {mode} can use"),
                 )),

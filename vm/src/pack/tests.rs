@@ -252,6 +252,18 @@ fn bad_contents_are_rejected_with_a_reason() {
         },
         "unknown lookup mode 7",
     );
+    // Mode 3 (whose selector selects these labels) needs a key of map entries.
+    rejected_pack(
+        |p| {
+            p.functions[0].bytes = encode(&[
+                Op::Null {},
+                Op::OthersBy { query: 1, mode: 3 },
+                Op::Pop {},
+                Op::Return {},
+            ])
+        },
+        "query 1 has no key that lookup mode 3 can use",
+    );
     rejected_pack(|p| p.constants[3] = Constant::Pattern(5), "pattern 5");
     rejected_pack(
         |p| p.policies[0].params.push(Constant::Null),
