@@ -68,7 +68,9 @@ pub struct StdHost {
     now: Time,
     /// Shared, not cloned: a cloned `Regex` starts with no match caches of its own, and
     /// building them costs more than most matches.
-    dynamic: RwLock<HashMap<String, Arc<Regex>>>,
+    /// Few (a policy's setup joins its words into one regex), so found by a scan that
+    /// compares lengths first: no hashing of a long pattern on every match.
+    dynamic: RwLock<Vec<(String, Arc<Regex>)>>,
 }
 
 /// A builtin of the pack, bound.
@@ -140,17 +142,18 @@ impl StdHost {
             patterns,
             pattern_texts,
             now,
-            dynamic: RwLock::new(HashMap::new()),
+            dynamic: RwLock::new(Vec::new()),
         })
     }
 
     /// A regex given at run time, compiled once.
     fn dynamic_regex(&self, text: &str) -> Result<Arc<Regex>, String> {
-        if let Some(regex) = self
+        if let Some((_, regex)) = self
             .dynamic
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(text)
+            .iter()
+            .find(|(known, _)| known.len() == text.len() && known == text)
         {
             return Ok(Arc::clone(regex));
         }
@@ -162,7 +165,9 @@ impl StdHost {
         if cache.len() >= DYNAMIC_CACHE_SIZE {
             cache.clear();
         }
-        cache.insert(text.to_owned(), Arc::clone(&regex));
+        if !cache.iter().any(|(known, _)| known == text) {
+            cache.push((text.to_owned(), Arc::clone(&regex)));
+        }
         Ok(regex)
     }
 

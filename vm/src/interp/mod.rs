@@ -931,7 +931,15 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::Concat { count } => {
                 let at = self.stack.len().saturating_sub(usize::from(count));
-                let mut text = String::new();
+                // One allocation: strings as long as they are, anything else a guess.
+                let size = self.stack[at..]
+                    .iter()
+                    .map(|part| match part.view() {
+                        View::Str(text) => text.len(),
+                        _ => 8,
+                    })
+                    .sum();
+                let mut text = String::with_capacity(size);
                 for part in &self.stack[at..] {
                     write_display(part, self.program.patterns, &mut text);
                 }
@@ -941,7 +949,11 @@ impl<'d> Machine<'_, 'd, '_> {
             Op::Deny { site, edits } => {
                 let at = self.stack.len().saturating_sub(2 * usize::from(edits));
                 let pairs = self.stack.split_off(at);
-                let message = display(&self.pop()?);
+                let message = match self.pop()? {
+                    // Built for this finding (an interpolation): taken, not copied.
+                    Value::Str(text) => Rc::try_unwrap(text).unwrap_or_else(|text| (*text).clone()),
+                    other => display(&other),
+                };
                 let place = self.pop()?;
                 let edits = pairs
                     .chunks(2)
