@@ -353,3 +353,49 @@ fn lazy_lets_read_twice_in_a_chain_do_not_double_the_code() {
     let bytes = pack.functions[0].bytes.len();
     assert!(bytes < 8_192, "{bytes} bytes of code");
 }
+
+#[test]
+fn a_place_through_a_let_reads_the_names_the_let_saw() {
+    // `m` is rebound after `place` is written: the finding's place (a missing field) is the
+    // path `place` reads, through the first `m`, whether the `let` is lazy or not.
+    let source = r#"policy tier {
+  title "Tier"
+  severity low
+  match ConfigMap
+  let m = untyped(resource).spec.template
+  let place = m.labels["tier"]
+  let m = resource.data
+  deny place == null and m != null
+    at place
+    message "no tier"
+}
+"#;
+    let yaml =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {}\ndata:\n  x: y\n";
+    for lazy_lets in [true, false] {
+        let schemas = Schemas::builtin("1.36").unwrap();
+        let parsed = parse(source);
+        let checked = typeck::check(source, &parsed.file, &schemas);
+        assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+        let mut builder = PackBuilder::new("test", &schemas);
+        builder.lazy_lets = lazy_lets;
+        builder.add_file("test.pol", &parsed.file, &checked);
+        let pack = builder.finish().unwrap();
+        let host = host_for(&pack);
+        let evaluator = pol_vm::eval::Evaluator::new(&pack, &host);
+        let mut loaded = pol_vm::document::load(yaml.as_bytes(), &Default::default());
+        let root = &mut loaded.documents[0].root;
+        evaluator.intern(root);
+        let outcomes = evaluator.evaluate(root, &|_| true).unwrap();
+        let findings = outcomes[0].result.as_ref().unwrap();
+        assert_eq!(findings.len(), 1, "lazy: {lazy_lets}");
+        let finding = &findings[0];
+        let site = &pack.sites[usize::from(finding.site)];
+        let place =
+            pol_vm::eval::resolve(root, finding.place.node, finding.place.missing, &site.place);
+        assert_eq!(
+            place.pointer, "/spec/template/labels/tier",
+            "lazy: {lazy_lets}"
+        );
+    }
+}

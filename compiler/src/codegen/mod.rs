@@ -395,11 +395,54 @@ fn constant_with(
     })
 }
 
+/// What `name` stands for in `scopes`: the innermost binding.
+fn lookup_in<'a>(scopes: &Scopes<'a>, name: &str) -> Option<Binding<'a>> {
+    scopes
+        .iter()
+        .rev()
+        .flat_map(|scope| scope.iter().rev())
+        .find(|(bound, _)| bound == name)
+        .map(|(_, binding)| binding.clone())
+}
+
+/// The path steps of a place, as written, through `let` bindings; a lazy `let`'s value is
+/// read in the scopes it was written in.
+fn steps_in(scopes: &Scopes<'_>, expr: &Expr) -> Vec<Step> {
+    match &expr.kind {
+        ExprKind::Field { base, name } => {
+            let mut steps = steps_in(scopes, base);
+            steps.push(Step::Field(name.text.clone()));
+            steps
+        }
+        ExprKind::Index { base, index } => {
+            let mut steps = steps_in(scopes, base);
+            steps.push(match &index.kind {
+                ExprKind::Int(position) => Step::Index(*position),
+                ExprKind::Str(lit) => lit.as_plain().map_or(Step::Dynamic, Step::Field),
+                _ => Step::Dynamic,
+            });
+            steps
+        }
+        ExprKind::Paren(inner) => steps_in(scopes, inner),
+        ExprKind::Name(name) => match lookup_in(scopes, name) {
+            Some(Binding::Local(_, Some((value, written)), _)) => steps_in(&written, value),
+            Some(Binding::Lazy {
+                value,
+                scopes: written,
+                ..
+            }) => steps_in(&written, value),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 /// What a name stands for while lowering.
 #[derive(Debug, Clone)]
 enum Binding<'a> {
-    /// A local; the value of the `let` that set it, if one did.
-    Local(u16, Option<&'a Expr>, lazy::Shape),
+    /// A local; the value of the `let` that set it, if one did, and the scopes it was
+    /// written in (what a `deny … at` through it reads).
+    Local(u16, Option<(&'a Expr, Rc<Scopes<'a>>)>, lazy::Shape),
     Param(u16),
     /// A `let` computed where it is read ([`lazy`]), in the scopes it was written in: into
     /// `local` on first use, or (without one) each time, as it is read once.
@@ -595,12 +638,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
     }
 
     fn lookup(&self, name: &str) -> Option<Binding<'a>> {
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|scope| scope.iter().rev())
-            .find(|(bound, _)| bound == name)
-            .map(|(_, binding)| binding.clone())
+        lookup_in(&self.scopes, name)
     }
 
     fn bind_name(&mut self, name: &str, binding: Binding<'a>) {
@@ -804,7 +842,11 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.emit(Op::Store { local });
                 self.bind_name(
                     &binding.name.text,
-                    Binding::Local(local, Some(&binding.value), shape),
+                    Binding::Local(
+                        local,
+                        Some((&binding.value, Rc::new(self.scopes.clone()))),
+                        shape,
+                    ),
                 );
                 return;
             }
@@ -922,30 +964,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
 
     /// The path steps of a place, as written, through `let` bindings.
     fn steps(&self, expr: &Expr) -> Vec<Step> {
-        match &expr.kind {
-            ExprKind::Field { base, name } => {
-                let mut steps = self.steps(base);
-                steps.push(Step::Field(name.text.clone()));
-                steps
-            }
-            ExprKind::Index { base, index } => {
-                let mut steps = self.steps(base);
-                steps.push(match &index.kind {
-                    ExprKind::Int(position) => Step::Index(*position),
-                    ExprKind::Str(lit) => lit.as_plain().map_or(Step::Dynamic, Step::Field),
-                    _ => Step::Dynamic,
-                });
-                steps
-            }
-            ExprKind::Paren(inner) => self.steps(inner),
-            ExprKind::Name(name) => match self.lookup(name) {
-                Some(Binding::Local(_, Some(value), _) | Binding::Lazy { value, .. }) => {
-                    self.steps(value)
-                }
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        }
+        steps_in(&self.scopes, expr)
     }
 
     // ---- expressions ----
