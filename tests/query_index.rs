@@ -126,6 +126,16 @@ policy selected-by {
     message "{found}"
 }
 
+policy selected-by-any {
+  title "The other way, under `any`, with labels of any value"
+  severity low
+  match ConfigMap
+  let labels = untyped(resource).spec.labels
+  let found = [o.metadata.name for o in others(ConfigMap) if any f in untyped(o).spec.from ?? []: selects(f.selector, labels)]
+  deny len(found) > 0
+    message "{found}"
+}
+
 policy lowered {
   title "Equality through a builtin and a default"
   severity low
@@ -183,14 +193,37 @@ fn selector() -> impl Strategy<Value = String> {
             "{matchLabels: {app: a, tier: [b]}}",
             "{matchExpressions: [{key: app, operator: Exists}]}",
             "{matchExpressions: [{key: app, operator: In, values: [a, b]}]}",
+            "{matchLabels: {app: \"has space\"}}",
+            "{matchLabels: {tier: a}, matchExpressions: [{key: tier, operator: Bogus}]}",
         ])
         .prop_map(str::to_string),
     ]
 }
 
+/// Labels as a policy may read them from anywhere: strings mostly, anything sometimes.
+fn any_labels() -> impl Strategy<Value = String> {
+    prop::collection::btree_map(
+        prop::sample::select(vec!["app", "tier", "team"]),
+        prop_oneof![
+            4 => prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_string),
+            1 => scalar(),
+        ],
+        0..3,
+    )
+    .prop_map(|labels| {
+        let entries: Vec<String> = labels.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        format!("{{{}}}", entries.join(", "))
+    })
+}
+
 fn config_map() -> impl Strategy<Value = String> {
     (
-        (selector(), any::<bool>()),
+        (
+            selector(),
+            any::<bool>(),
+            prop::collection::vec(selector(), 0..3),
+            any_labels(),
+        ),
         0..6usize,
         prop::option::of(prop::sample::select(vec!["ns1", "ns2"])),
         labels(),
@@ -200,7 +233,11 @@ fn config_map() -> impl Strategy<Value = String> {
         prop::collection::vec((0..6usize, prop::sample::select(vec!["ConfigMap", "Secret"])), 0..3),
         prop::sample::select(vec!["a", "b", "a,b", "", "c,a"]),
     )
-        .prop_map(|((selector, with_selector), name, namespace, labels, annotations, value, peer, refs, wanted)| {
+        .prop_map(|((selector, with_selector, from, spec_labels), name, namespace, labels, annotations, value, peer, refs, wanted)| {
+            let from: Vec<String> = from
+                .iter()
+                .map(|selector| format!("{{selector: {selector}}}"))
+                .collect();
             let selector = if with_selector {
                 format!("\n  selector: {selector}")
             } else {
@@ -213,7 +250,8 @@ fn config_map() -> impl Strategy<Value = String> {
                 .map(|(name, kind)| format!("{{name: cm{name}, kind: {kind}}}"))
                 .collect();
             format!(
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{name}{namespace}\n  labels: {labels}\n  annotations: {annotations}\nspec:\n  value: {value}{selector}\nrefs: [{}]\ndata:\n  wanted: \"{wanted}\"{peer}\n",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{name}{namespace}\n  labels: {labels}\n  annotations: {annotations}\nspec:\n  value: {value}{selector}\n  labels: {spec_labels}\n  from: [{}]\nrefs: [{}]\ndata:\n  wanted: \"{wanted}\"{peer}\n",
+                from.join(", "),
                 refs.join(", ")
             )
         })
@@ -229,7 +267,7 @@ proptest! {
         let sources = vec![("lookups.pol".to_string(), LOOKUPS.to_string())];
         let indexed = compile(&sources, Options::ALL);
         let plain = compile(&sources, PLAIN);
-        prop_assert_eq!(indexed_loops(&indexed), 8);
+        prop_assert_eq!(indexed_loops(&indexed), 9);
         agree(&indexed, &plain, &resources.join("---\n"), "generated set");
     }
 }

@@ -22,7 +22,8 @@
 //! Operators the checker classified go through the host too, under reserved names:
 //! `$eq:C`, `$cmp:C` (-1, 0 or 1), `$add:C`, `$sub:C`, `$mul:C` and `$div:C` for a class `C` of
 //! `quantity`, `duration` or `time`, and `min:C`, `max:C`, `sort:C` (and `sum:C` for
-//! quantities and durations) for lists of them.
+//! quantities and durations) for lists of them. The query index files a selector by
+//! `$selectorLabels` (its `matchLabels` once the whole selector is valid; an error otherwise).
 //!
 //! # Failures
 //!
@@ -217,6 +218,7 @@ impl StdHost {
             (F::Now, []) => Ok(time_value(self.now)),
             (F::Image(part), [a]) => image(part, string(a)?),
             (F::Selects, [a, b]) => selects(a, b),
+            (F::SelectorLabels, [a]) => selector_labels(a),
             (F::CidrContains, [a, b]) => cidr_contains(string(a)?, string(b)?),
             (F::CidrOverlaps, [a, b]) => {
                 let (a, b) = (cidr(string(a)?)?, cidr(string(b)?)?);
@@ -350,6 +352,7 @@ enum Func {
     Now,
     Image(ImagePart),
     Selects,
+    SelectorLabels,
     CidrContains,
     CidrOverlaps,
     IsIp,
@@ -462,6 +465,7 @@ const TABLE: &[(&str, u8, Func)] = &[
     ("unique", 1, Func::Unique),
     ("merge", 2, Func::Merge),
     ("has", 2, Func::Has),
+    ("$selectorLabels", 1, Func::SelectorLabels),
 ];
 
 impl Func {
@@ -1227,6 +1231,23 @@ fn selects_by_labels(selector: &Value<'_>, labels: &Value<'_>) -> Option<bool> {
         all = all && has(key, wanted);
     }
     Some(all)
+}
+
+/// What the query index files a selector under: its `matchLabels`, once the whole selector is
+/// valid (so that a selector `selects` would fail on is a candidate of every lookup); no
+/// entries for a missing selector, which selects nothing.
+fn selector_labels<'d>(selector: &Value<'d>) -> Result<Value<'d>, String> {
+    if selector.is_missing() {
+        return Ok(Value::Map(Rc::new(Vec::new())));
+    }
+    let selector = label_selector(selector)?;
+    Ok(Value::Map(Rc::new(
+        selector
+            .match_labels
+            .into_iter()
+            .map(|(key, value)| (Rc::from(key.as_str()), text(value)))
+            .collect(),
+    )))
 }
 
 /// A `LabelSelector` object (`matchLabels`, `matchExpressions`), validated as the API server

@@ -96,8 +96,6 @@ pub struct Group<'d> {
     /// key (a float equals the integer of the same value), or, for a key path ending in map
     /// entries, none to file: part of every lookup (but mode 2's, which needs an entry).
     rest: Vec<u32>,
-    /// How many times a resource was filed under a key.
-    filed: usize,
 }
 
 /// What filing a resource under its query's key needs.
@@ -125,7 +123,6 @@ impl<'d> Group<'d> {
         }
         let mut text = String::new();
         let mut rest = false;
-        let filed_before = self.filed;
         // The walk reads values the way the loop's condition would: a missing field is
         // absent (which a default may replace), a list that is not there has no items.
         let mut work: Vec<(Value<'d>, usize)> = vec![(Value::Doc(node), 0)];
@@ -155,16 +152,22 @@ impl<'d> Group<'d> {
                     Err(_) => rest = true,
                 },
                 Some(KeyStep::Entries) => {
+                    let mut filed = false;
                     for (name, value) in entry_iter(&value) {
                         if let View::Str(value) = value.view() {
                             entry_key(name, value, &mut text);
                             self.file(&text, position);
+                            filed = true;
                         } else {
                             // Malformed (a selector's entry must be a string): whatever
                             // `selects` makes of it, it does for every lookup.
                             rest = true;
                         }
                     }
+                    // A map of no entry to file (a selector without `matchLabels`, which may
+                    // select anything): a candidate of every lookup of the other way (mode
+                    // 3). Each map counts alone: a resource holds several under `any`.
+                    rest |= !filed;
                 }
                 None => match value_key(value.view(), &mut text) {
                     Keyed::Key => self.file(&text, position),
@@ -173,17 +176,12 @@ impl<'d> Group<'d> {
                 },
             }
         }
-        // A map of no entries the index can file (a selector without `matchLabels`, which
-        // may select anything): a candidate of every lookup of the other way (mode 3).
-        let unfiled_map =
-            matches!(key.steps.last(), Some(KeyStep::Entries)) && self.filed == filed_before;
-        if rest || unfiled_map {
+        if rest {
             self.rest.push(position);
         }
     }
 
     fn file(&mut self, key: &str, position: u32) {
-        self.filed += 1;
         let positions = match self.keyed.get_mut(key) {
             Some(positions) => positions,
             None => self.keyed.entry(key.to_owned()).or_default(),
@@ -232,9 +230,13 @@ impl<'d> Group<'d> {
                 };
                 let mut found = Vec::with_capacity(entries.len());
                 for (name, value) in entries {
-                    if let View::Str(value) = value.view() {
-                        entry_key(name, value, &mut text);
-                        found.push(self.positions(&text));
+                    match value.view() {
+                        View::Str(value) => {
+                            entry_key(name, value, &mut text);
+                            found.push(self.positions(&text));
+                        }
+                        // Labels `selects` fails on: it must meet every selector.
+                        _ => return Candidates::All,
                     }
                 }
                 found

@@ -13,7 +13,8 @@
 //! - `selects(selector, x.path)` (mode 2: the labels at `x.path` hold every `matchLabels`
 //!   entry of the selector);
 //! - `selects(x.path, labels)` (mode 3: the labels hold every `matchLabels` entry of the
-//!   selector at `x.path`; a selector without such entries is always a candidate);
+//!   selector at `x.path`; a selector without such entries, or one `selects` would fail on,
+//!   is always a candidate, and labels that are not all strings look up every resource);
 //! - any of these inside `any y in x.path: …`, which indexes every item of the list.
 //!
 //! The candidates are a superset of the resources the conjunct keeps, in the same order, and
@@ -135,12 +136,15 @@ fn lookups<'a>(
     let Some(variable) = bound.last() else {
         return;
     };
+    // A resource compared whole (`c == value`) has no path to file it by.
     let path = |expr: &Expr| {
-        path_of(expr, variable, facts).map(|path| {
-            let mut key = prefix.to_vec();
-            key.extend(path);
-            key
-        })
+        path_of(expr, variable, facts)
+            .map(|path| {
+                let mut key = prefix.to_vec();
+                key.extend(path);
+                key
+            })
+            .filter(|key| !key.is_empty())
     };
     match &condition.kind {
         ExprKind::Paren(inner) => lookups(inner, bound, prefix, facts, out),
@@ -198,8 +202,10 @@ fn lookups<'a>(
                 && let Some(mut key) = path(selector)
                 && safe(labels, bound, facts)
             {
-                // The other way: which resources' selectors select these labels.
-                key.push(KeyPart::Field("matchLabels".to_string()));
+                // The other way: which resources' selectors select these labels. A selector is
+                // filed under its `matchLabels` once valid (`$selectorLabels`); one that is not
+                // valid, or has none, is a candidate of every lookup.
+                key.push(KeyPart::Apply("$selectorLabels".to_string()));
                 key.push(KeyPart::Entries);
                 out.push(Lookup {
                     key,
