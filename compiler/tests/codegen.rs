@@ -399,3 +399,65 @@ fn a_place_through_a_let_reads_the_names_the_let_saw() {
         );
     }
 }
+
+#[test]
+fn a_long_chain_of_lets_compiles_in_bounded_space_and_depth() {
+    // Each `let` reads the one before: lowering one inside the other would recurse once per
+    // link, and a copy of the scopes per `let` would take quadratic memory.
+    let mut source = String::from(
+        "policy chain {\n  title \"Chain\"\n  severity low\n  match ConfigMap\n  let v0 = resource.metadata.name\n",
+    );
+    for link in 1..=5_000 {
+        source.push_str(&format!("  let v{link} = v{} ?? \"-\"\n", link - 1));
+    }
+    source.push_str("  deny v5000 == \"x\"\n    message \"chain\"\n}\n");
+    let pack = pack_of_source(&source);
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n";
+    assert_eq!(
+        run_with_budget(&pack, yaml, pol_vm::eval::DEFAULT_BUDGET),
+        vec![Ok(vec!["chain".to_string()]), Ok(Vec::new())]
+    );
+}
+
+#[test]
+fn a_setup_let_takes_effect_where_it_is_written() {
+    // `v` reads the parameter `q`; the setup `let q` written after it does not change it.
+    let pack = pack_of_source(
+        r#"policy named {
+  title "Named"
+  severity low
+  param q: string = "a"
+  match ConfigMap
+  let v = resource.metadata.name == q
+  let q = "{q}-x"
+  deny v
+    message "named {q}"
+}
+"#,
+    );
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a-x\n";
+    assert_eq!(
+        run_with_budget(&pack, yaml, pol_vm::eval::DEFAULT_BUDGET),
+        vec![Ok(vec!["named a-x".to_string()]), Ok(Vec::new())]
+    );
+}
+
+#[test]
+fn a_loop_that_compares_resources_whole_reads_no_index() {
+    // `c == value` has no path below `c` to file resources by: the loop reads them all.
+    let pack = pack_of_source(
+        r#"policy twin {
+  title "Twin"
+  severity low
+  match ConfigMap
+  deny any c in others(ConfigMap): c == untyped(resource)
+    message "twin"
+}
+"#,
+    );
+    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+    assert_eq!(
+        run_with_budget(&pack, yaml, pol_vm::eval::DEFAULT_BUDGET),
+        vec![Ok(Vec::new())]
+    );
+}

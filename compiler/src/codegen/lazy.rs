@@ -51,7 +51,13 @@ pub(super) struct Facts<'f> {
     /// The size of the code a read of this name emits: a lazy `let`'s value, expanded; 1 for
     /// anything else.
     pub size_of: &'f dyn Fn(&str) -> usize,
+    /// How many lazy `let`s a read of this name lowers one inside the other (0: not lazy).
+    pub depth_of: &'f dyn Fn(&str) -> usize,
 }
+
+/// The most lazy `let`s lowered one inside the other: a longer chain is computed where it
+/// stands, so that lowering does not recurse once per link.
+const MAX_NESTING: usize = 32;
 
 /// The most code (in expression nodes) the reads of one lazy `let` kept on first use may
 /// emit in all.
@@ -74,12 +80,13 @@ pub(super) fn shape(expr: &Expr, facts: &Facts<'_>) -> Shape {
     }
 }
 
-/// The plan for `binding`, followed by `rest` in its scope, and the size of the code a read
-/// of it emits.
-pub(super) fn plan(binding: &Let, rest: &[&Stmt], facts: &Facts<'_>) -> (Plan, usize) {
+/// The plan for `binding`, followed by `rest` in its scope; the size of the code a read of it
+/// emits, and how many lazy `let`s it nests (see [`Facts`]).
+pub(super) fn plan(binding: &Let, rest: &[&Stmt], facts: &Facts<'_>) -> (Plan, usize, usize) {
     let size = size(&binding.value, facts);
-    if !safe(&binding.value, facts) {
-        return (Plan::Eager, 1);
+    let depth = 1 + nesting(&binding.value, facts);
+    if depth > MAX_NESTING || !safe(&binding.value, facts) {
+        return (Plan::Eager, 1, 0);
     }
     let mut uses = Uses::default();
     stmts_uses(&binding.name.text, rest.iter().copied(), 0, &mut uses);
@@ -96,7 +103,21 @@ pub(super) fn plan(binding: &Let, rest: &[&Stmt], facts: &Facts<'_>) -> (Plan, u
         }
         _ => Plan::Eager,
     };
-    (plan, if plan == Plan::Eager { 1 } else { size })
+    match plan {
+        Plan::Eager => (plan, 1, 0),
+        _ => (plan, size, depth),
+    }
+}
+
+/// The deepest nesting of lazy `let`s an expression reads.
+fn nesting(expr: &Expr, facts: &Facts<'_>) -> usize {
+    if let ExprKind::Name(name) = &expr.kind {
+        return (facts.depth_of)(name);
+    }
+    let mut deepest = 0;
+    expr.kind
+        .for_each_child(|child| deepest = deepest.max(nesting(child, facts)));
+    deepest
 }
 
 /// How often a name is read, and whether inside a loop of its scope.

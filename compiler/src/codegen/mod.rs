@@ -395,14 +395,52 @@ fn constant_with(
     })
 }
 
+/// The names in scope, innermost first: a persistent list, so that a `let` keeps the scopes it
+/// was written in for the cost of a pointer (a snapshot is a clone of the head).
+#[derive(Debug, Clone, Default)]
+struct Scopes<'a>(Option<Rc<Bound<'a>>>);
+
+#[derive(Debug)]
+struct Bound<'a> {
+    name: String,
+    binding: Binding<'a>,
+    outer: Scopes<'a>,
+}
+
+impl<'a> Scopes<'a> {
+    /// These scopes with `name` bound innermost.
+    fn with(&self, name: &str, binding: Binding<'a>) -> Scopes<'a> {
+        Scopes(Some(Rc::new(Bound {
+            name: name.to_string(),
+            binding,
+            outer: self.clone(),
+        })))
+    }
+}
+
+impl Drop for Bound<'_> {
+    /// Unlinks the list without recursing: a policy may bind thousands of names.
+    fn drop(&mut self) {
+        let mut next = self.outer.0.take();
+        while let Some(bound) = next {
+            match Rc::try_unwrap(bound) {
+                Ok(mut bound) => next = bound.outer.0.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 /// What `name` stands for in `scopes`: the innermost binding.
 fn lookup_in<'a>(scopes: &Scopes<'a>, name: &str) -> Option<Binding<'a>> {
-    scopes
-        .iter()
-        .rev()
-        .flat_map(|scope| scope.iter().rev())
-        .find(|(bound, _)| bound == name)
-        .map(|(_, binding)| binding.clone())
+    let mut at = scopes.0.as_deref();
+    while let Some(bound) = at {
+        if bound.name == name {
+            return Some(bound.binding.clone());
+        }
+        at = bound.outer.0.as_deref();
+    }
+    None
 }
 
 /// The path steps of a place, as written, through `let` bindings; a lazy `let`'s value is
@@ -442,21 +480,21 @@ fn steps_in(scopes: &Scopes<'_>, expr: &Expr) -> Vec<Step> {
 enum Binding<'a> {
     /// A local; the value of the `let` that set it, if one did, and the scopes it was
     /// written in (what a `deny … at` through it reads).
-    Local(u16, Option<(&'a Expr, Rc<Scopes<'a>>)>, lazy::Shape),
+    Local(u16, Option<(&'a Expr, Scopes<'a>)>, lazy::Shape),
     Param(u16),
     /// A `let` computed where it is read ([`lazy`]), in the scopes it was written in: into
     /// `local` on first use, or (without one) each time, as it is read once.
     Lazy {
         local: Option<u16>,
         value: &'a Expr,
-        scopes: Rc<Scopes<'a>>,
+        scopes: Scopes<'a>,
         shape: lazy::Shape,
-        /// The size of the code a read emits ([`lazy::plan`]).
+        /// The size of the code a read emits, and how many lazy `let`s it nests
+        /// ([`lazy::plan`]).
         size: usize,
+        depth: usize,
     },
 }
-
-type Scopes<'a> = Vec<Vec<(String, Binding<'a>)>>;
 
 impl Binding<'_> {
     fn shape(&self) -> lazy::Shape {
@@ -483,6 +521,8 @@ struct Lowering<'b, 'a> {
     /// Label → instruction index.
     labels: Vec<Option<usize>>,
     scopes: Scopes<'a>,
+    /// The scopes to return to when each open block, loop or comprehension ends.
+    frames: Vec<Scopes<'a>>,
     locals: u16,
     /// How many `for` loops enclose the statement being lowered.
     loops: usize,
@@ -505,20 +545,14 @@ impl<'b, 'a> Lowering<'b, 'a> {
             policy,
             ops: Vec::new(),
             labels: Vec::new(),
-            scopes: vec![vec![
-                (
-                    "resource".to_string(),
-                    Binding::Local(RESOURCE, None, Shape::default()),
-                ),
-                (
-                    "pod".to_string(),
-                    Binding::Local(POD, None, Shape::default()),
-                ),
-                (
-                    "podMetadata".to_string(),
+            scopes: Scopes::default()
+                .with("resource", Binding::Local(RESOURCE, None, Shape::default()))
+                .with("pod", Binding::Local(POD, None, Shape::default()))
+                .with(
+                    "podMetadata",
                     Binding::Local(POD_METADATA, None, Shape::default()),
                 ),
-            ]],
+            frames: Vec::new(),
             locals: 4,
             loops: 0,
             lazy: false,
@@ -581,10 +615,8 @@ impl<'b, 'a> Lowering<'b, 'a> {
             },
             done,
         );
-        self.scopes.push(vec![(
-            name.to_string(),
-            Binding::Local(local, None, Shape::default()),
-        )]);
+        self.open_scope();
+        self.bind_name(name, Binding::Local(local, None, Shape::default()));
         (head, done)
     }
 
@@ -642,8 +674,17 @@ impl<'b, 'a> Lowering<'b, 'a> {
     }
 
     fn bind_name(&mut self, name: &str, binding: Binding<'a>) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name.to_string(), binding));
+        self.scopes = self.scopes.with(name, binding);
+    }
+
+    /// Opens a scope: what is bound until [`Lowering::close_scope`] is forgotten then.
+    fn open_scope(&mut self) {
+        self.frames.push(self.scopes.clone());
+    }
+
+    fn close_scope(&mut self) {
+        if let Some(outer) = self.frames.pop() {
+            self.scopes = outer;
         }
     }
 
@@ -731,6 +772,9 @@ impl<'b, 'a> Lowering<'b, 'a> {
         // The setup ([`setup`]): what depends only on the parameters, computed once at load.
         let setup = setup::setup_lets(policy);
         let mut prepared = HashMap::new();
+        // The setup's names are seen by the `when` guard, and by the statements only from
+        // where each is written.
+        let before_setup = self.scopes.clone();
         for &position in &setup {
             if let Some(PolicyItem::Stmt(stmt @ Stmt::Let(binding))) = policy.items.get(position) {
                 self.stmt(stmt, &[]);
@@ -752,6 +796,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.branch(guard, false, end);
             }
         }
+        self.scopes = before_setup;
         self.lazy = self.builder.lazy_lets;
         let stmts: Vec<(usize, &'a Stmt)> = policy
             .items
@@ -779,12 +824,12 @@ impl<'b, 'a> Lowering<'b, 'a> {
     }
 
     fn block(&mut self, block: &'a Block) {
-        self.scopes.push(Vec::new());
+        self.open_scope();
         let rest: Vec<&'a Stmt> = block.stmts.iter().collect();
         for (at, stmt) in block.stmts.iter().enumerate() {
             self.stmt(stmt, &rest[at + 1..]);
         }
-        self.scopes.pop();
+        self.close_scope();
     }
 
     /// Lowers `stmt`, followed by `rest` in its scope (what a `let` may be read by).
@@ -804,7 +849,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.loops += 1;
                 self.block(&each.body);
                 self.loops -= 1;
-                self.scopes.pop();
+                self.close_scope();
                 self.jump(Op::Jump { offset: 0 }, head);
                 self.bind(done);
             }
@@ -827,12 +872,16 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 Some(Binding::Lazy { size, .. }) => size,
                 _ => 1,
             },
+            depth_of: &|name| match self.lookup(name) {
+                Some(Binding::Lazy { depth, .. }) => depth,
+                _ => 0,
+            },
         };
         let shape = lazy::shape(&binding.value, &facts);
-        let (plan, size) = if self.lazy {
+        let (plan, size, depth) = if self.lazy {
             lazy::plan(binding, rest, &facts)
         } else {
-            (lazy::Plan::Eager, 1)
+            (lazy::Plan::Eager, 1, 0)
         };
         let local = match plan {
             lazy::Plan::Eager => {
@@ -842,11 +891,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 self.emit(Op::Store { local });
                 self.bind_name(
                     &binding.name.text,
-                    Binding::Local(
-                        local,
-                        Some((&binding.value, Rc::new(self.scopes.clone()))),
-                        shape,
-                    ),
+                    Binding::Local(local, Some((&binding.value, self.scopes.clone())), shape),
                 );
                 return;
             }
@@ -862,7 +907,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 Some(local)
             }
         };
-        let scopes = Rc::new(self.scopes.clone());
+        let scopes = self.scopes.clone();
         self.bind_name(
             &binding.name.text,
             Binding::Lazy {
@@ -871,14 +916,15 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 scopes,
                 shape,
                 size,
+                depth,
             },
         );
     }
 
     /// Reads a lazy `let` ([`lazy`]): its value, lowered in the scopes it was written in,
     /// kept in `local` (if any) by the first read.
-    fn lazy_value(&mut self, local: Option<u16>, value: &'a Expr, scopes: &Rc<Scopes<'a>>) {
-        let saved = std::mem::replace(&mut self.scopes, Scopes::clone(scopes));
+    fn lazy_value(&mut self, local: Option<u16>, value: &'a Expr, scopes: &Scopes<'a>) {
+        let saved = std::mem::replace(&mut self.scopes, scopes.clone());
         match local {
             None => self.expr(value),
             Some(local) => {
@@ -1114,7 +1160,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 let (head, done) = self.loop_start(&binding.text);
                 let (decided, end) = (self.label(), self.label());
                 self.branch(condition, any, decided);
-                self.scopes.pop();
+                self.close_scope();
                 self.jump(Op::Jump { offset: 0 }, head);
                 self.bind(decided);
                 self.emit(if any { Op::True {} } else { Op::False {} });
@@ -1138,7 +1184,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                     self.branch(filter, false, head);
                 }
                 self.expr(element);
-                self.scopes.pop();
+                self.close_scope();
                 self.emit(Op::ListPush {});
                 self.jump(Op::Jump { offset: 0 }, head);
                 self.bind(done);
@@ -1244,7 +1290,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                 if matches!(self.lookup(name), Some(Binding::Lazy { local: None, .. })) =>
             {
                 if let Some(Binding::Lazy { value, scopes, .. }) = self.lookup(name) {
-                    let saved = std::mem::replace(&mut self.scopes, Scopes::clone(&scopes));
+                    let saved = std::mem::replace(&mut self.scopes, scopes);
                     self.branch(value, when, target);
                     self.scopes = saved;
                 }

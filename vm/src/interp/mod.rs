@@ -303,6 +303,8 @@ pub struct Start<'d> {
     pub entry: usize,
     /// Locals to preset, as the setup left them.
     pub prepared: &'d [(u16, Constant)],
+    /// Locals the setup left absent (every other local starts forgotten).
+    pub absent: &'d [u16],
 }
 
 impl Start<'static> {
@@ -310,6 +312,7 @@ impl Start<'static> {
     pub const BEGINNING: Start<'static> = Start {
         entry: 0,
         prepared: &[],
+        absent: &[],
     };
 }
 
@@ -333,6 +336,11 @@ pub fn run_from<'d>(
     for (local, constant) in start.prepared {
         if let Some(slot) = locals.get_mut(usize::from(*local)) {
             *slot = Value::Const(constant);
+        }
+    }
+    for local in start.absent {
+        if let Some(slot) = locals.get_mut(usize::from(*local)) {
+            *slot = Value::ABSENT;
         }
     }
     let mut machine = Machine {
@@ -390,8 +398,13 @@ pub fn setup(
         return Ok(None);
     }
     let mut prepared = Vec::new();
+    let mut absent = Vec::new();
     for (local, value) in machine.locals.iter().enumerate() {
+        if value.is_forgotten() {
+            continue;
+        }
         if matches!(value, Value::Absent { .. }) {
+            absent.extend(u16::try_from(local).ok());
             continue;
         }
         let (Ok(local), Some(constant)) = (u16::try_from(local), constant_of(value)) else {
@@ -402,6 +415,7 @@ pub fn setup(
     Ok(Some(Prepared {
         entry: at + 1,
         locals: prepared,
+        absent,
     }))
 }
 
@@ -412,6 +426,8 @@ pub struct Prepared {
     pub entry: usize,
     /// The locals the setup left, as constants.
     pub locals: Vec<(u16, Constant)>,
+    /// The locals the setup computed to an absent value.
+    pub absent: Vec<u16>,
 }
 
 impl Prepared {
@@ -419,6 +435,7 @@ impl Prepared {
         Start {
             entry: self.entry,
             prepared: &self.locals,
+            absent: &self.absent,
         }
     }
 }
