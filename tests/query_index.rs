@@ -126,6 +126,16 @@ policy selected-by {
     message "{found}"
 }
 
+policy selects-any-labels {
+  title "Label selectors of any shape, over labels of any value"
+  severity low
+  match ConfigMap
+  let selector = untyped(resource).spec.selector
+  let found = [o.metadata.name for o in others(ConfigMap) if selects(selector, untyped(o).spec.labels)]
+  deny len(found) > 0
+    message "{found}"
+}
+
 policy selected-by-any {
   title "The other way, under `any`, with labels of any value"
   severity low
@@ -267,7 +277,7 @@ proptest! {
         let sources = vec![("lookups.pol".to_string(), LOOKUPS.to_string())];
         let indexed = compile(&sources, Options::ALL);
         let plain = compile(&sources, PLAIN);
-        prop_assert_eq!(indexed_loops(&indexed), 9);
+        prop_assert_eq!(indexed_loops(&indexed), 10);
         agree(&indexed, &plain, &resources.join("---\n"), "generated set");
     }
 }

@@ -23,7 +23,7 @@
 //! `$eq:C`, `$cmp:C` (-1, 0 or 1), `$add:C`, `$sub:C`, `$mul:C` and `$div:C` for a class `C` of
 //! `quantity`, `duration` or `time`, and `min:C`, `max:C`, `sort:C` (and `sum:C` for
 //! quantities and durations) for lists of them. The query index files a selector by
-//! `$selectorLabels` (its `matchLabels` once the whole selector is valid; an error otherwise).
+//! `$selectorLabels` (its `matchLabels` once the whole selector is valid; null otherwise).
 //!
 //! # Failures
 //!
@@ -1233,14 +1233,17 @@ fn selects_by_labels(selector: &Value<'_>, labels: &Value<'_>) -> Option<bool> {
     Some(all)
 }
 
-/// What the query index files a selector under: its `matchLabels`, once the whole selector is
-/// valid (so that a selector `selects` would fail on is a candidate of every lookup); no
-/// entries for a missing selector, which selects nothing.
+/// What the query index files a selector under, and looks one up by: its `matchLabels`, once
+/// the whole selector is valid; null for a selector `selects` would fail on (a candidate of
+/// every lookup, and a lookup of every resource); no entries for a missing one. Never fails:
+/// a lookup value is computed before its loop.
 fn selector_labels<'d>(selector: &Value<'d>) -> Result<Value<'d>, String> {
     if selector.is_missing() {
         return Ok(Value::Map(Rc::new(Vec::new())));
     }
-    let selector = label_selector(selector)?;
+    let Ok(selector) = label_selector(selector) else {
+        return Ok(Value::Null);
+    };
     Ok(Value::Map(Rc::new(
         selector
             .match_labels

@@ -93,9 +93,12 @@ pub struct Group<'d> {
     /// entries), ascending. Keys come from documents, so the hash is SipHash.
     keyed: HashMap<String, Vec<u32>>,
     /// Positions of resources holding a value the index cannot file but that may equal a
-    /// key (a float equals the integer of the same value), or, for a key path ending in map
-    /// entries, none to file: part of every lookup (but mode 2's, which needs an entry).
+    /// key (a float equals the integer of the same value), or a map entry that is not a
+    /// string (`selects` fails on it): part of every lookup.
     rest: Vec<u32>,
+    /// Positions of resources holding a map with no entry to file (a selector without
+    /// `matchLabels`, which may select anything): part of every lookup of mode 3.
+    unfiled: Vec<u32>,
 }
 
 /// What filing a resource under its query's key needs.
@@ -123,6 +126,7 @@ impl<'d> Group<'d> {
         }
         let mut text = String::new();
         let mut rest = false;
+        let mut unfiled = false;
         // The walk reads values the way the loop's condition would: a missing field is
         // absent (which a default may replace), a list that is not there has no items.
         let mut work: Vec<(Value<'d>, usize)> = vec![(Value::Doc(node), 0)];
@@ -164,10 +168,8 @@ impl<'d> Group<'d> {
                             rest = true;
                         }
                     }
-                    // A map of no entry to file (a selector without `matchLabels`, which may
-                    // select anything): a candidate of every lookup of the other way (mode
-                    // 3). Each map counts alone: a resource holds several under `any`.
-                    rest |= !filed;
+                    // Each map counts alone: a resource holds several under `any`.
+                    unfiled |= !filed;
                 }
                 None => match value_key(value.view(), &mut text) {
                     Keyed::Key => self.file(&text, position),
@@ -178,6 +180,8 @@ impl<'d> Group<'d> {
         }
         if rest {
             self.rest.push(position);
+        } else if unfiled {
+            self.unfiled.push(position);
         }
     }
 
@@ -257,16 +261,18 @@ impl<'d> Group<'d> {
                     }
                 }
                 match best {
-                    Some(best) => return Candidates::Some(std::borrow::Cow::Borrowed(best)),
+                    Some(best) => vec![best],
                     None => return Candidates::All,
                 }
             }
         };
-        if found.len() == 1 && self.rest.is_empty() {
+        let unfiled: &[u32] = if mode == 3 { &self.unfiled } else { &[] };
+        if found.len() == 1 && self.rest.is_empty() && unfiled.is_empty() {
             return Candidates::Some(std::borrow::Cow::Borrowed(found[0]));
         }
         let mut merged: Vec<u32> = found.into_iter().flatten().copied().collect();
         merged.extend_from_slice(&self.rest);
+        merged.extend_from_slice(unfiled);
         merged.sort_unstable();
         merged.dedup();
         Candidates::Some(std::borrow::Cow::Owned(merged))

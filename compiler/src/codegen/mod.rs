@@ -1263,9 +1263,8 @@ impl<'b, 'a> Lowering<'b, 'a> {
             self.expr(namespace);
         }
         self.expr(found.value);
-        if let Some(field) = found.value_field {
-            let symbol = self.builder.symbol(field);
-            self.emit(Op::Field { symbol });
+        if let Some(builtin) = found.value_call {
+            self.call(builtin, 1);
         }
         let mode = found.mode;
         if found.namespace.is_some() {

@@ -11,7 +11,8 @@
 //!   literal default (`x.host ?? "*"`) and go through builtins of one argument
 //!   (`lower(x.host ?? "*") == host`);
 //! - `selects(selector, x.path)` (mode 2: the labels at `x.path` hold every `matchLabels`
-//!   entry of the selector);
+//!   entry of the selector; a selector `selects` would fail on looks up every resource, and
+//!   labels holding a value that is not a string are always candidates);
 //! - `selects(x.path, labels)` (mode 3: the labels hold every `matchLabels` entry of the
 //!   selector at `x.path`; a selector without such entries, or one `selects` would fail on,
 //!   is always a candidate, and labels that are not all strings look up every resource);
@@ -41,8 +42,10 @@ pub(super) struct Plan<'a> {
     pub mode: u8,
     /// What the candidates are looked up by, evaluated before the loop.
     pub value: &'a Expr,
-    /// A field of `value` to read first (`matchLabels` of a selector).
-    pub value_field: Option<&'static str>,
+    /// A builtin of one argument to apply to `value` first (`$selectorLabels`: a selector's
+    /// `matchLabels` once the whole selector is valid, null otherwise, which looks up every
+    /// resource).
+    pub value_call: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,7 +116,7 @@ pub(super) fn plan<'a>(
         key: lookup.key,
         mode: lookup.mode,
         value: lookup.value,
-        value_field: lookup.value_field,
+        value_call: lookup.value_call,
     })
 }
 
@@ -121,7 +124,7 @@ struct Lookup<'a> {
     key: Vec<KeyPart>,
     mode: u8,
     value: &'a Expr,
-    value_field: Option<&'static str>,
+    value_call: Option<&'static str>,
 }
 
 /// The lookups the conjuncts of `condition` allow. `bound` are the loop variables in scope
@@ -169,7 +172,7 @@ fn lookups<'a>(
                     key,
                     mode,
                     value: rhs,
-                    value_field: None,
+                    value_call: None,
                 });
             } else if mode == 0
                 && let Some(key) = path(rhs)
@@ -179,7 +182,7 @@ fn lookups<'a>(
                     key,
                     mode,
                     value: lhs,
-                    value_field: None,
+                    value_call: None,
                 });
             }
         }
@@ -194,7 +197,7 @@ fn lookups<'a>(
                     key,
                     mode: 2,
                     value: selector,
-                    value_field: Some("matchLabels"),
+                    value_call: Some("$selectorLabels"),
                 });
             } else if let (ExprKind::Name(name), [selector, labels]) =
                 (&callee.kind, args.as_slice())
@@ -211,7 +214,7 @@ fn lookups<'a>(
                     key,
                     mode: 3,
                     value: labels,
-                    value_field: None,
+                    value_call: None,
                 });
             }
         }
