@@ -42,8 +42,8 @@ use pol_compiler::build::build;
 use pol_compiler::frameworks::Frameworks;
 use pol_compiler::schema::Schemas;
 use pol_stdlib::host::StdHost;
-use pol_vm::document::{Limits, load};
-use pol_vm::eval::Evaluator;
+use pol_vm::document::{Document, Limits, load};
+use pol_vm::eval::{Evaluator, Inventory};
 use pol_vm::pack::Pack;
 
 const SIZES: [usize; 2] = [1_000, 10_000];
@@ -87,6 +87,22 @@ fn library() -> Pack {
     );
     assert_eq!(built.errors, 0, "{:?}", built.diagnostics.first());
     built.pack.unwrap()
+}
+
+/// Every enabled policy over every document of the evaluation set.
+fn evaluate_all(
+    evaluator: &Evaluator<'_>,
+    documents: &[Document],
+    inventory: &Inventory<'_>,
+    enabled: &dyn Fn(u32) -> bool,
+) {
+    for document in documents {
+        black_box(
+            evaluator
+                .evaluate_in(&document.root, inventory, enabled)
+                .ok(),
+        );
+    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -136,15 +152,7 @@ fn benches(c: &mut Criterion) {
         });
         group.finish();
 
-        let run_all = || {
-            for document in &loaded.documents {
-                black_box(
-                    evaluator
-                        .evaluate_in(&document.root, &inventory, &enabled)
-                        .ok(),
-                );
-            }
-        };
+        let run_all = || evaluate_all(&evaluator, &loaded.documents, &inventory, &enabled);
         let mut group = c.benchmark_group("evaluate");
         group.sample_size(10);
         group.throughput(Throughput::Elements(n as u64));
@@ -192,15 +200,7 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(n as u64));
     group.bench_function(n.to_string(), |b| {
-        b.iter(|| {
-            for document in &loaded.documents {
-                black_box(
-                    evaluator
-                        .evaluate_in(&document.root, &inventory, &enabled)
-                        .ok(),
-                );
-            }
-        });
+        b.iter(|| evaluate_all(&evaluator, &loaded.documents, &inventory, &enabled));
     });
     group.finish();
 }

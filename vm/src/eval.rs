@@ -227,11 +227,11 @@ impl<'d> Group<'d> {
             3 => {
                 // The indexed maps (selectors' `matchLabels`) whose every entry is in the key
                 // map: each is filed under all its entries, so under one of the key's.
-                let entries = match key.view() {
-                    View::Absent | View::Null => Vec::new(),
-                    View::Map(_) => entry_iter(key).collect(),
-                    _ => return Candidates::All,
-                };
+                // Missing labels have no entries: only the always-candidates.
+                if !matches!(key.view(), View::Absent | View::Null | View::Map(_)) {
+                    return Candidates::All;
+                }
+                let entries = entry_iter(key);
                 let mut found = Vec::with_capacity(entries.len());
                 for (name, value) in entries {
                     match value.view() {

@@ -923,19 +923,25 @@ impl<'b, 'a> Lowering<'b, 'a> {
 
     /// Reads a lazy `let` ([`lazy`]): its value, lowered in the scopes it was written in,
     /// kept in `local` (if any) by the first read.
-    fn lazy_value(&mut self, local: Option<u16>, value: &'a Expr, scopes: &Scopes<'a>) {
-        let saved = std::mem::replace(&mut self.scopes, scopes.clone());
-        match local {
-            None => self.expr(value),
+    fn lazy_value(&mut self, local: Option<u16>, value: &'a Expr, scopes: Scopes<'a>) {
+        self.in_scopes(scopes, |this| match local {
+            None => this.expr(value),
             Some(local) => {
-                let done = self.label();
-                self.jump(Op::JumpIfKnown { local, offset: 0 }, done);
-                self.expr(value);
-                self.emit(Op::Dup {});
-                self.emit(Op::Store { local });
-                self.bind(done);
+                let done = this.label();
+                this.jump(Op::JumpIfKnown { local, offset: 0 }, done);
+                this.expr(value);
+                this.emit(Op::Dup {});
+                this.emit(Op::Store { local });
+                this.bind(done);
             }
-        }
+        });
+    }
+
+    /// Runs `lower` with `scopes` in force (a `let`'s, to lower its value), then restores
+    /// the current ones.
+    fn in_scopes(&mut self, scopes: Scopes<'a>, lower: impl FnOnce(&mut Self)) {
+        let saved = std::mem::replace(&mut self.scopes, scopes);
+        lower(self);
         self.scopes = saved;
     }
 
@@ -1057,7 +1063,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
                     value,
                     scopes,
                     ..
-                }) => self.lazy_value(local, value, &scopes),
+                }) => self.lazy_value(local, value, scopes),
                 None => self.emit(Op::Null {}),
             },
             ExprKind::List(items) => {
@@ -1282,18 +1288,21 @@ impl<'b, 'a> Lowering<'b, 'a> {
     fn branch(&mut self, condition: &'a Expr, when: bool, target: usize) {
         let saved = self.span;
         self.span = condition.span;
+        // A `let` read once: its condition's own jumps, in the scopes it was written in.
+        if let ExprKind::Name(name) = &condition.kind
+            && let Some(Binding::Lazy {
+                local: None,
+                value,
+                scopes,
+                ..
+            }) = self.lookup(name)
+        {
+            self.in_scopes(scopes, |this| this.branch(value, when, target));
+            self.span = saved;
+            return;
+        }
         match &condition.kind {
             ExprKind::Paren(inner) => self.branch(inner, when, target),
-            // A `let` read once: its condition's own jumps, in the scopes it was written in.
-            ExprKind::Name(name)
-                if matches!(self.lookup(name), Some(Binding::Lazy { local: None, .. })) =>
-            {
-                if let Some(Binding::Lazy { value, scopes, .. }) = self.lookup(name) {
-                    let saved = std::mem::replace(&mut self.scopes, scopes);
-                    self.branch(value, when, target);
-                    self.scopes = saved;
-                }
-            }
             ExprKind::Unary {
                 op: UnaryOp::Not,
                 operand,

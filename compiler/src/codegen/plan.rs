@@ -187,9 +187,13 @@ fn lookups<'a>(
             }
         }
         ExprKind::Call { callee, args } => {
-            if let (ExprKind::Name(name), [selector, labels]) = (&callee.kind, args.as_slice())
-                && name == "selects"
-                && let Some(mut key) = path(labels)
+            let (ExprKind::Name(name), [selector, labels]) = (&callee.kind, args.as_slice()) else {
+                return;
+            };
+            if name != "selects" {
+                return;
+            }
+            if let Some(mut key) = path(labels)
                 && safe(selector, bound, facts)
             {
                 key.push(KeyPart::Entries);
@@ -199,10 +203,7 @@ fn lookups<'a>(
                     value: selector,
                     value_call: Some("$selectorLabels"),
                 });
-            } else if let (ExprKind::Name(name), [selector, labels]) =
-                (&callee.kind, args.as_slice())
-                && name == "selects"
-                && let Some(mut key) = path(selector)
+            } else if let Some(mut key) = path(selector)
                 && safe(labels, bound, facts)
             {
                 // The other way: which resources' selectors select these labels. A selector is
