@@ -1101,8 +1101,8 @@ struct ImageParts {
 const IMAGE_CACHE_SIZE: usize = 1024;
 
 thread_local! {
-    static IMAGES: std::cell::RefCell<HashMap<Box<str>, Result<ImageParts, String>>> =
-        std::cell::RefCell::new(HashMap::new());
+    static IMAGES: std::cell::RefCell<foldhash::HashMap<Box<str>, Result<ImageParts, String>>> =
+        std::cell::RefCell::new(foldhash::HashMap::default());
 }
 
 fn image<'d>(part: ImagePart, reference: &str) -> Result<Value<'d>, String> {

@@ -79,6 +79,12 @@ impl Quantity {
         if value.is_infinite() {
             return Err(Error::new("invalid quantity: infinite"));
         }
+        // An integer the float holds exactly (most factors: `2.0`, `10.0`): no round trip
+        // through text.
+        if value.fract() == 0.0 && value.abs() < 9.0e15 {
+            #[expect(clippy::cast_possible_truncation, reason = "integral and below 2^53")]
+            return Ok(Quantity::from_i64(value as i64));
+        }
         Quantity::parse(&format!("{value:e}"))
     }
 
@@ -174,8 +180,12 @@ impl Quantity {
     ///
     /// `Display` prints the same string.
     pub fn to_canonical_string(self) -> String {
-        let sign = if self.nanos < 0 { "-" } else { "" };
-        format!("{sign}{}", canonical_magnitude(self.nanos.unsigned_abs()))
+        let mut out = String::with_capacity(16);
+        if self.nanos < 0 {
+            out.push('-');
+        }
+        canonical_magnitude(self.nanos.unsigned_abs(), &mut out);
+        out
     }
 }
 
@@ -216,32 +226,43 @@ fn scaled_round_away(nanos: i128, per: i128) -> Option<i64> {
 const BINARY_SUFFIXES: [&str; 6] = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
 const DECIMAL_SUFFIXES: [&str; 6] = ["k", "M", "G", "T", "P", "E"];
 
-/// The canonical string of a magnitude in nano-units; see `to_canonical_string`.
-fn canonical_magnitude(nanos: u128) -> String {
+/// The canonical string of a magnitude in nano-units, appended to `out`; see
+/// `to_canonical_string`. Written digit by digit: quantity arithmetic formats its result on
+/// every operation.
+fn canonical_magnitude(nanos: u128, out: &mut String) {
     if nanos == 0 {
-        return "0".to_owned();
+        out.push('0');
+        return;
     }
     if !nanos.is_multiple_of(NANO_U) {
         for (per, suffix) in [(1_000_000u128, "m"), (1_000, "u")] {
             if nanos.is_multiple_of(per) {
-                return format!("{}{suffix}", nanos / per);
+                push_digits(nanos / per, out);
+                out.push_str(suffix);
+                return;
             }
         }
-        return format!("{nanos}n");
+        push_digits(nanos, out);
+        out.push('n');
+        return;
     }
     let units = nanos / NANO_U;
-    let decimal = with_largest_suffix(units, 1000, &DECIMAL_SUFFIXES);
-    let binary = with_largest_suffix(units, 1024, &BINARY_SUFFIXES);
-    if binary.len() < decimal.len() {
-        binary
+    let (decimal, decimal_suffix) = with_largest_suffix(units, 1000, &DECIMAL_SUFFIXES);
+    let (binary, binary_suffix) = with_largest_suffix(units, 1024, &BINARY_SUFFIXES);
+    let (value, suffix) = if digit_count(binary) + binary_suffix.len()
+        < digit_count(decimal) + decimal_suffix.len()
+    {
+        (binary, binary_suffix)
     } else {
-        decimal
-    }
+        (decimal, decimal_suffix)
+    };
+    push_digits(value, out);
+    out.push_str(suffix);
 }
 
 /// `units` as an integer with the largest suffix of `suffixes` (powers 1, 2, … of `base`)
 /// that divides it exactly, or without suffix when none does.
-fn with_largest_suffix(units: u128, base: u128, suffixes: &[&str]) -> String {
+fn with_largest_suffix(units: u128, base: u128, suffixes: &[&'static str]) -> (u128, &'static str) {
     let mut value = units;
     let mut chosen = "";
     for suffix in suffixes {
@@ -251,7 +272,33 @@ fn with_largest_suffix(units: u128, base: u128, suffixes: &[&str]) -> String {
         value /= base;
         chosen = suffix;
     }
-    format!("{value}{chosen}")
+    (value, chosen)
+}
+
+/// The number of decimal digits of `value`.
+fn digit_count(mut value: u128) -> usize {
+    let mut count = 1;
+    while value >= 10 {
+        value /= 10;
+        count += 1;
+    }
+    count
+}
+
+/// Appends the decimal digits of `value`.
+fn push_digits(mut value: u128, out: &mut String) {
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // A remainder below 10: the cast cannot truncate.
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|digit| char::from(*digit)));
 }
 
 /// Parses a quantity; on error, the reason (the caller adds the input).

@@ -89,6 +89,25 @@ fn reference_nanos(negative: bool, int: u64, frac: &str, pow10: i32, pow2: u32) 
 }
 
 proptest! {
+    /// A float becomes the quantity its text (`{:e}`) parses to, whether or not it takes the
+    /// shortcut for integral floats.
+    #[test]
+    fn quantity_from_float_agrees_with_its_text(
+        value in prop_oneof![
+            any::<f64>(),
+            (-1e16f64..1e16).prop_map(f64::trunc),
+            (-1000i64..1000).prop_map(|n| n as f64 / 8.0),
+        ]
+    ) {
+        let direct = Quantity::from_f64(value).map_err(|e| e.to_string());
+        let text = if value.is_finite() {
+            Quantity::parse(&format!("{value:e}")).map_err(|e| e.to_string())
+        } else {
+            direct.clone()
+        };
+        prop_assert_eq!(direct, text, "{}", value);
+    }
+
     #[test]
     fn quantity_canonical_round_trip(q in quantity()) {
         let canonical = q.to_canonical_string();

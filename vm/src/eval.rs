@@ -46,7 +46,7 @@ pub struct Evaluator<'p> {
     /// strings, so FNV-1a rather than SipHash (the keys are the pack's, not an attacker's
     /// choice: a document's keys are only looked up).
     symbols: HashMap<&'p str, u32, BuildHasherDefault<Fnv>>,
-    kinds: HashMap<(&'p str, &'p str), usize>,
+    kinds: foldhash::HashMap<(&'p str, &'p str), usize>,
     /// The entry of `match *` policies (`api_version` and `kind` both `*`), run on every
     /// resource.
     every: Option<usize>,
@@ -81,7 +81,7 @@ pub struct Inventory<'d> {
 #[derive(Debug, Clone, Default)]
 pub struct QuerySet<'d> {
     pub all: Group<'d>,
-    pub namespaces: HashMap<&'d str, Group<'d>>,
+    pub namespaces: foldhash::HashMap<&'d str, Group<'d>>,
 }
 
 /// Resources in evaluation-set order and, when the query has a key, their index: what
@@ -91,7 +91,7 @@ pub struct Group<'d> {
     pub nodes: Vec<&'d Node>,
     /// Positions in `nodes` by indexed value ([`value_key`]; `entry_key` for map
     /// entries), ascending. Keys come from documents, so the hash is SipHash.
-    keyed: HashMap<String, Vec<u32>>,
+    keyed: foldhash::HashMap<String, Vec<u32>>,
     /// Positions of resources holding a value the index cannot file but that may equal a
     /// key (a float equals the integer of the same value), or a map entry that is not a
     /// string (`selects` fails on it): part of every lookup.
