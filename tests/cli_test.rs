@@ -125,19 +125,22 @@ fn null_tests_in_conditions_are_one_jump() {
 
 #[test]
 fn lets_that_cannot_fail_are_computed_where_they_are_read() {
-    all_cases_pass("tests/pol-test/lazy", 3);
+    all_cases_pass("tests/pol-test/lazy", 4);
     let listing = disassembly_of("tests/pol-test/lazy");
     // `seccomp` and `annotation`: forgotten for each container, kept on first use.
     assert_eq!(listing.matches("Forget").count(), 2, "{listing}");
     assert!(listing.contains("JumpIfKnown"), "{listing}");
     // `unused` is never computed; the `hardened_…` are jumps, never stored: the locals
-    // stored are those of `annotations`, `seccomp` and `annotation`, each at its reads.
+    // stored are those of `annotations`, `seccomp` and `annotation`, each at its reads, and
+    // of `image`.
     assert!(!listing.contains("seLinuxOptions"), "{listing}");
     let stored: std::collections::BTreeSet<&str> = listing
         .lines()
         .filter_map(|line| line.split("Store local=").nth(1))
         .collect();
-    assert_eq!(stored.len(), 3, "{listing}");
+    assert_eq!(stored.len(), 4, "{listing}");
+    // `image` is computed once, where it stands, not at each of its three reads.
+    assert_eq!(listing.matches("; image").count(), 1, "{listing}");
 }
 
 #[test]

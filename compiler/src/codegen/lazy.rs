@@ -9,6 +9,8 @@
 //!
 //! - read nowhere: not computed;
 //! - read once, outside any loop of its scope: its expression is lowered where it is read;
+//! - read where nothing can skip it (the condition of an `if` or a `deny` of its block, the
+//!   list a `for` of its block iterates): computed where it stands, as it would be anyway;
 //! - read more often, or inside a loop: computed on first use into a local, which is cleared
 //!   where the `let` stands when that is inside a loop (a value that is missing is simply
 //!   computed again);
@@ -98,6 +100,8 @@ pub(super) fn plan(binding: &Let, rest: &[&Stmt], facts: &Facts<'_>) -> (Plan, u
         } => Plan::Inline,
         // A check on each read and a `Forget` in a loop: worth it for a value that costs
         // more than that.
+        // Needed on every path: a check on each read would only cost.
+        Uses { .. } if needed(&binding.name.text, rest) => Plan::Eager,
         Uses { count, .. } if size >= 4 && count.saturating_mul(size) <= MAX_REPEATED => {
             Plan::OnFirstUse
         }
@@ -106,6 +110,52 @@ pub(super) fn plan(binding: &Let, rest: &[&Stmt], facts: &Facts<'_>) -> (Plan, u
     match plan {
         Plan::Eager => (plan, 1, 0),
         _ => (plan, size, depth),
+    }
+}
+
+/// Whether a statement of `rest` (the `let`'s own block, which runs to its end) certainly
+/// reads `name`: in the condition of an `if` or a `deny`, or the list a `for` iterates, where
+/// nothing can skip it.
+fn needed(name: &str, rest: &[&Stmt]) -> bool {
+    for stmt in rest {
+        let head = match stmt {
+            Stmt::Let(binding) if binding.name.text == name => return false,
+            Stmt::Let(_) | Stmt::Error(_) => continue,
+            Stmt::If(conditional) => &conditional.condition,
+            Stmt::For(each) => &each.iterable,
+            Stmt::Deny(deny) => &deny.condition,
+        };
+        if reads(name, head) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether evaluating `expr` certainly reads `name`: in an operand that is always evaluated
+/// (the left of `and`, `or` and `??`; not a branch, a loop body or a call's argument).
+fn reads(name: &str, expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Name(found) => found == name,
+        ExprKind::Paren(inner)
+        | ExprKind::Field { base: inner, .. }
+        | ExprKind::Unary { operand: inner, .. } => reads(name, inner),
+        ExprKind::Index { base, index } => reads(name, base) || reads(name, index),
+        ExprKind::Binary {
+            op: BinaryOp::And | BinaryOp::Or | BinaryOp::Coalesce,
+            lhs,
+            ..
+        } => reads(name, lhs),
+        ExprKind::Binary { lhs, rhs, .. } => reads(name, lhs) || reads(name, rhs),
+        ExprKind::Conditional { condition, .. } => reads(name, condition),
+        ExprKind::Quantifier { iterable, .. } | ExprKind::Comprehension { iterable, .. } => {
+            reads(name, iterable)
+        }
+        ExprKind::Str(lit) => lit.parts.iter().any(|part| match part {
+            StringPart::Text(_) => false,
+            StringPart::Interp(inner) => reads(name, inner),
+        }),
+        _ => false,
     }
 }
 
