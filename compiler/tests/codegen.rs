@@ -66,10 +66,11 @@ fn example_code_is_readable() {
     let policy = &pack.policies[0];
     let function = &pack.functions[policy.function as usize];
     let describe = |op: &pol_vm::bytecode::Op| match *op {
-        pol_vm::bytecode::Op::Field { symbol } => pack
-            .symbols
-            .get(symbol as usize)
-            .map(|name| name.to_string()),
+        pol_vm::bytecode::Op::Field { symbol } | pol_vm::bytecode::Op::LoadField { symbol, .. } => {
+            pack.symbols
+                .get(symbol as usize)
+                .map(|name| name.to_string())
+        }
         pol_vm::bytecode::Op::Const { index } => {
             pack.constants.get(index as usize).map(|c| format!("{c:?}"))
         }

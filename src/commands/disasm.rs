@@ -132,7 +132,9 @@ pub fn listing(pack: &Pack) -> String {
                     _ => None,
                 },
                 Op::Param { index } => policy.param_names.get(usize::from(index)).cloned(),
-                Op::Field { symbol } => pack.symbols.get(symbol as usize).map(|s| s.to_string()),
+                Op::Field { symbol } | Op::LoadField { symbol, .. } => {
+                    pack.symbols.get(symbol as usize).map(|s| s.to_string())
+                }
                 Op::Call { builtin, .. } => pack
                     .builtins
                     .get(usize::from(builtin))

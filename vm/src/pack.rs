@@ -20,7 +20,7 @@ use crate::interp::Constant;
 /// The first bytes of every pack.
 pub const MAGIC: &[u8; 8] = b"POLPACK\0";
 /// The format version this code writes and reads.
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 /// How deeply constants (lists and maps of constants) may nest.
 const MAX_CONSTANT_DEPTH: u32 = 64;
 

@@ -520,6 +520,9 @@ struct Lowering<'b, 'a> {
     ops: Vec<Emitted>,
     /// Label → instruction index.
     labels: Vec<Option<usize>>,
+    /// Where the last label was placed: no instruction there may be merged into the one
+    /// before it.
+    bound_at: Option<usize>,
     scopes: Scopes<'a>,
     /// The scopes to return to when each open block, loop or comprehension ends.
     frames: Vec<Scopes<'a>>,
@@ -545,6 +548,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
             policy,
             ops: Vec::new(),
             labels: Vec::new(),
+            bound_at: None,
             scopes: Scopes::default()
                 .with("resource", Binding::Local(RESOURCE, None, Shape::default()))
                 .with("pod", Binding::Local(POD, None, Shape::default()))
@@ -567,6 +571,16 @@ impl<'b, 'a> Lowering<'b, 'a> {
     // ---- emission ----
 
     fn emit(&mut self, op: Op) {
+        // `Load` then `Field` is one instruction, unless a jump lands on the `Field`.
+        if let Op::Field { symbol } = op
+            && self.bound_at != Some(self.ops.len())
+            && let Some(last) = self.ops.last_mut()
+            && let Op::Load { local } = last.op
+        {
+            last.op = Op::LoadField { local, symbol };
+            last.span = self.span;
+            return;
+        }
         self.push(op, None);
     }
 
@@ -631,6 +645,7 @@ impl<'b, 'a> Lowering<'b, 'a> {
         if let Some(slot) = self.labels.get_mut(label) {
             *slot = Some(self.ops.len());
         }
+        self.bound_at = Some(self.ops.len());
         let unreachable = self
             .ops
             .last()

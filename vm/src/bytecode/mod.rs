@@ -100,6 +100,7 @@ macro_rules! for_each_op {
             JumpIfNotMissing { offset: i32 } (1, 0) "pop a value; jump unless it is absent or null (`x != null` in a condition)";
             Forget { local: u16 } (0, 0) "mark local `local` as not computed yet (a lazy `let`)";
             JumpIfKnown { local: u16, offset: i32 } (0, 1) "when local `local` has been computed since `Forget`, push it and jump; else push nothing (a lazy `let` computes it next)";
+            LoadField { local: u16, symbol: u32 } (0, 1) "push the field `symbol` of local `local` (`Load` then `Field`, the commonest pair, in one)";
         }
     };
 }

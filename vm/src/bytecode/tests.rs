@@ -70,6 +70,10 @@ fn every_op() -> Vec<Op> {
             local: u16::MAX,
             offset: -9,
         },
+        Op::LoadField {
+            local: 0x0102,
+            symbol: u32::MAX,
+        },
     ]
 }
 
@@ -250,6 +254,28 @@ fn bad_functions_are_rejected_with_a_reason() {
             Op::Return {},
         ],
         "symbol 3",
+    );
+    rejects(
+        &[
+            Op::LoadField {
+                local: 0,
+                symbol: 3,
+            },
+            Op::Pop {},
+            Op::Return {},
+        ],
+        "symbol 3",
+    );
+    rejects(
+        &[
+            Op::LoadField {
+                local: 9,
+                symbol: 0,
+            },
+            Op::Pop {},
+            Op::Return {},
+        ],
+        "local 9 is out of range",
     );
     rejects(
         &[

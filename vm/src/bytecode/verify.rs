@@ -193,6 +193,10 @@ fn check_operands(offset: usize, op: &Op, context: &Context<'_>) -> Result<(), V
         | Op::Forget { local }
         | Op::JumpIfKnown { local, .. } => range("local", usize::from(local), locals),
         Op::Field { symbol } => range("symbol", symbol as usize, context.symbols),
+        Op::LoadField { local, symbol } => {
+            range("local", usize::from(local), locals)?;
+            range("symbol", symbol as usize, context.symbols)
+        }
         Op::Call { builtin, argc } => {
             range("builtin", usize::from(builtin), context.builtins.len())?;
             let arity = context.builtins[usize::from(builtin)];

@@ -166,6 +166,9 @@ pub enum Constant {
     Pattern(u32),
 }
 
+/// The empty list, shared.
+static EMPTY_LIST: Constant = Constant::List(Vec::new());
+
 /// What a program calls out to.
 pub trait Host {
     /// Calls builtin `builtin` on `args`; an `Err` is an evaluation error.
@@ -329,10 +332,13 @@ pub fn run_from<'d>(
     let mut locals = std::mem::take(&mut scratch.locals);
     let mut iters = std::mem::take(&mut scratch.iters);
     stack.clear();
-    locals.clear();
     iters.clear();
-    // Not computed yet: a lazy `let` outside any loop needs no `Forget`.
-    locals.resize(usize::from(program.locals), Value::FORGOTTEN);
+    // Not computed yet: a lazy `let` outside any loop needs no `Forget`. The last run's
+    // values are dropped as they are overwritten, in one pass.
+    let count = usize::from(program.locals);
+    locals.truncate(count);
+    locals.fill(Value::FORGOTTEN);
+    locals.resize(count, Value::FORGOTTEN);
     for (local, constant) in start.prepared {
         if let Some(slot) = locals.get_mut(usize::from(*local)) {
             *slot = Value::Const(constant);
@@ -351,13 +357,11 @@ pub fn run_from<'d>(
         iters,
         findings: Vec::new(),
         index: start.entry,
-        extra: 0,
+        remaining: budget,
         setup: false,
     };
-    let result = machine.execute(inputs, budget);
-    machine.stack.clear();
-    machine.locals.clear();
-    machine.iters.clear();
+    let result = machine.execute(inputs);
+    // Left as they are: the next run clears them.
     scratch.stack = std::mem::take(&mut machine.stack);
     scratch.locals = std::mem::take(&mut machine.locals);
     scratch.iters = std::mem::take(&mut machine.iters);
@@ -389,10 +393,10 @@ pub fn setup(
         iters: Vec::new(),
         findings: Vec::new(),
         index: 0,
-        extra: 0,
+        remaining: budget,
         setup: true,
     };
-    machine.execute(&[], budget)?;
+    machine.execute(&[])?;
     if machine.index != at {
         // The setup ended elsewhere (a `Return` before it): nothing to start from.
         return Ok(None);
@@ -463,7 +467,7 @@ fn constant_of(value: &Value<'_>) -> Option<Constant> {
 }
 
 impl<'d> Machine<'_, 'd, '_> {
-    fn execute(&mut self, inputs: &[(u16, Value<'d>)], budget: u64) -> Result<(), EvalError> {
+    fn execute(&mut self, inputs: &[(u16, Value<'d>)]) -> Result<(), EvalError> {
         let machine = self;
         let program = machine.program;
         for (local, value) in inputs {
@@ -472,20 +476,15 @@ impl<'d> Machine<'_, 'd, '_> {
             }
         }
         let ops = program.code.ops();
-        let mut remaining = budget;
         loop {
-            if remaining == 0 {
+            if machine.remaining == 0 {
                 return Err(machine.error("the evaluation budget is exhausted"));
             }
-            remaining -= 1;
+            machine.remaining -= 1;
             let Some(op) = ops.get(machine.index) else {
                 return Err(machine.error("unverified code: ran off the end"));
             };
-            let flow = machine.step(*op)?;
-            if machine.extra > 0 {
-                remaining = remaining.saturating_sub(machine.extra);
-                machine.extra = 0;
-            }
+            let flow = machine.step(*op).map_err(|error| *error)?;
             match flow {
                 Flow::Next => machine.index += 1,
                 Flow::Goto(target) => machine.index = target,
@@ -511,13 +510,20 @@ struct Machine<'p, 'd, 'h> {
     findings: Vec<Finding<'d>>,
     /// The instruction being executed (an index into the decoded code).
     index: usize,
-    /// Budget used by the last instruction beyond its own step (elements it produced).
-    extra: u64,
+    /// What is left of the budget: one unit per instruction, and one per element an
+    /// instruction produces (the resources `others` lists).
+    remaining: u64,
     /// A setup run ([`setup`]): `Setup` ends it.
     setup: bool,
 }
 
 impl<'d> Machine<'_, 'd, '_> {
+    /// [`Machine::error`], boxed, for [`Machine::step`].
+    #[cold]
+    fn fault(&self, message: &str) -> Box<EvalError> {
+        Box::new(self.error(message))
+    }
+
     fn error(&self, message: &str) -> EvalError {
         EvalError {
             pc: self.program.code.offset(self.index),
@@ -548,6 +554,26 @@ impl<'d> Machine<'_, 'd, '_> {
             Some(top) => field_in_place(top, symbol, name),
             None => return Err(self.error("unverified code: the stack is empty")),
         }
+        Ok(())
+    }
+
+    /// Pushes the field `symbol` of local `local`.
+    #[inline(always)]
+    fn load_field(&mut self, local: u16, symbol: u32) -> Result<(), EvalError> {
+        let program: &Program<'d> = self.program;
+        let name = program
+            .symbols
+            .get(symbol as usize)
+            .ok_or_else(|| self.error("unverified code: symbol out of range"))?;
+        let value = match self.locals.get(usize::from(local)) {
+            Some(Value::Doc(node)) => match doc_field(node, symbol, name) {
+                Ok(child) => Value::Doc(child),
+                Err(other) => other,
+            },
+            Some(other) => field(other, symbol, name),
+            None => return Err(self.error("unverified code: local out of range")),
+        };
+        self.push(value);
         Ok(())
     }
 
@@ -633,12 +659,14 @@ impl<'d> Machine<'_, 'd, '_> {
             .filter(|node| !current.is_some_and(|current| std::ptr::eq(current, *node)))
             .map(Value::Doc)
             .collect();
-        self.extra = others.len() as u64;
+        self.remaining = self.remaining.saturating_sub(others.len() as u64);
         self.push(Value::List(Rc::new(others)));
     }
 
+    /// One instruction. A failure is boxed so that the result stays two words, returned in
+    /// registers: the common case pays nothing for the rare one.
     #[inline(always)]
-    fn step(&mut self, op: Op) -> Result<Flow, EvalError> {
+    fn step(&mut self, op: Op) -> Result<Flow, Box<EvalError>> {
         let program: &Program<'d> = self.program;
         match op {
             Op::Null {} => self.push(Value::Null),
@@ -682,8 +710,8 @@ impl<'d> Machine<'_, 'd, '_> {
                         .get(usize::from(query))
                         .map(|set| &set.all)
                 };
-                if let Some(group) = group {
-                    match group.lookup(&key, mode) {
+                match group {
+                    Some(group) => match group.lookup(&key, mode) {
                         crate::eval::Candidates::All => {
                             self.push_others(group.nodes.iter().copied());
                         }
@@ -692,9 +720,8 @@ impl<'d> Machine<'_, 'd, '_> {
                                 .iter()
                                 .filter_map(|at| group.nodes.get(*at as usize).copied()),
                         ),
-                    }
-                } else {
-                    self.push_others(std::iter::empty());
+                    },
+                    None => self.push_others(std::iter::empty()),
                 }
             }
             Op::Load { local } => self.load(local)?,
@@ -706,8 +733,8 @@ impl<'d> Machine<'_, 'd, '_> {
                     self.stack.last_mut(),
                 ) {
                     (Some(slot), Some(top)) => std::mem::swap(slot, top),
-                    (None, _) => return Err(self.error("unverified code: local out of range")),
-                    (_, None) => return Err(self.error("unverified code: the stack is empty")),
+                    (None, _) => return Err(self.fault("unverified code: local out of range")),
+                    (_, None) => return Err(self.fault("unverified code: the stack is empty")),
                 }
                 self.stack.pop();
             }
@@ -720,6 +747,7 @@ impl<'d> Machine<'_, 'd, '_> {
                 self.push(value);
             }
             Op::Field { symbol } => self.field(symbol)?,
+            Op::LoadField { local, symbol } => self.load_field(local, symbol)?,
             Op::Index {} => {
                 let key = self.pop()?;
                 let base = self.pop()?;
@@ -747,7 +775,7 @@ impl<'d> Machine<'_, 'd, '_> {
                         .map(Value::Int)
                         .ok_or_else(|| self.error("integer overflow"))?,
                     View::Float(number) => Value::Float(-number),
-                    other => return Err(self.error(&format!("cannot negate {}", other.kind()))),
+                    other => return Err(self.fault(&format!("cannot negate {}", other.kind()))),
                 };
                 self.push(value);
             }
@@ -789,7 +817,7 @@ impl<'d> Machine<'_, 'd, '_> {
                     (View::Str(text), Some(Constant::Pattern(id))) => self.host.matches(*id, text),
                     (other, _) => {
                         return Err(self
-                            .error(&format!("`matches` needs a string, found {}", other.kind())));
+                            .fault(&format!("`matches` needs a string, found {}", other.kind())));
                     }
                 };
                 self.push(Value::Bool(result));
@@ -805,14 +833,14 @@ impl<'d> Machine<'_, 'd, '_> {
                         .matches_dynamic(pattern, text)
                         .map_err(|message| self.error(&message))?,
                     (View::Str(_), other) => {
-                        return Err(self.error(&format!(
+                        return Err(self.fault(&format!(
                             "`matches` needs a pattern or a string on its right, found {}",
                             other.kind()
                         )));
                     }
                     (other, _) => {
                         return Err(self
-                            .error(&format!("`matches` needs a string, found {}", other.kind())));
+                            .fault(&format!("`matches` needs a string, found {}", other.kind())));
                     }
                 };
                 self.push(Value::Bool(result));
@@ -830,11 +858,11 @@ impl<'d> Machine<'_, 'd, '_> {
             }
             Op::Forget { local } => match self.locals.get_mut(usize::from(local)) {
                 Some(slot) => *slot = Value::FORGOTTEN,
-                None => return Err(self.error("unverified code: local out of range")),
+                None => return Err(self.fault("unverified code: local out of range")),
             },
             Op::JumpIfKnown { local, offset } => {
                 let Some(value) = self.locals.get(usize::from(local)) else {
-                    return Err(self.error("unverified code: local out of range"));
+                    return Err(self.fault("unverified code: local out of range"));
                 };
                 if !value.is_forgotten() {
                     let value = value.clone();
@@ -858,10 +886,10 @@ impl<'d> Machine<'_, 'd, '_> {
             Op::IterStart { slot } => {
                 let list = self.pop()?;
                 if let Err(message) = iterable(&list) {
-                    return Err(self.error(&message));
+                    return Err(self.fault(&message));
                 }
                 if usize::from(slot) >= self.locals.len() {
-                    return Err(self.error("unverified code: slot out of range"));
+                    return Err(self.fault("unverified code: slot out of range"));
                 }
                 match self.iters.iter_mut().rev().find(|iter| iter.slot == slot) {
                     Some(iter) => {
@@ -881,10 +909,10 @@ impl<'d> Machine<'_, 'd, '_> {
                 offset,
             } => {
                 let Some(iter) = self.iters.iter_mut().rev().find(|iter| iter.slot == slot) else {
-                    return Err(self.error("no iterator in this slot"));
+                    return Err(self.fault("no iterator in this slot"));
                 };
                 let Some(entry) = self.locals.get_mut(usize::from(local)) else {
-                    return Err(self.error("unverified code: local out of range"));
+                    return Err(self.fault("unverified code: local out of range"));
                 };
                 let at = iter.next;
                 iter.next += 1;
@@ -907,6 +935,9 @@ impl<'d> Machine<'_, 'd, '_> {
                     return Ok(Self::goto(offset));
                 }
             }
+            // An empty list, the start of most comprehensions, many of which stay empty:
+            // no allocation until something is pushed.
+            Op::MakeList { count: 0 } => self.push(Value::Const(&EMPTY_LIST)),
             Op::MakeList { count } => {
                 let at = self.stack.len().saturating_sub(count as usize);
                 let items = self.stack.split_off(at);
@@ -919,7 +950,7 @@ impl<'d> Machine<'_, 'd, '_> {
                 for pair in flat.chunks(2) {
                     let key: Rc<str> = match pair.first().and_then(Value::as_str) {
                         Some(text) => Rc::from(text),
-                        None => return Err(self.error("a map key is not a string")),
+                        None => return Err(self.fault("a map key is not a string")),
                     };
                     let value = pair.get(1).cloned().unwrap_or(Value::Null);
                     entries.retain(|(known, _): &(Rc<str>, Value<'d>)| *known != key);
@@ -1015,29 +1046,38 @@ pub(crate) fn field<'d>(base: &Value<'d>, symbol: u32, name: &str) -> Value<'d> 
 /// without building the value on the frame first.
 #[inline(always)]
 fn field_in_place<'d>(base: &mut Value<'d>, symbol: u32, name: &str) {
-    if let Value::Doc(node) = *base {
-        if let DocValue::Map(entries) = &node.value {
-            // One comparison per key: the keys of a map are interned together
-            // ([`Node::intern`]), so a map whose first key is not interned is read by text.
-            if let Some((_, child)) = entries.iter().find(|(key, _)| key.symbol == symbol) {
-                *base = Value::Doc(child);
-                return;
-            }
-            if entries
-                .first()
-                .is_some_and(|(key, _)| key.symbol == Key::UNINTERNED)
-            {
-                *base = key_of(base, name);
-                return;
-            }
+    if let Value::Doc(slot) = base {
+        match doc_field(slot, symbol, name) {
+            // The node pointer is replaced inside the value: no drop of the old value.
+            Ok(child) => *slot = child,
+            Err(other) => *base = other,
         }
-        *base = Value::Absent {
-            parent: Some(node),
-            depth: 1,
-        };
         return;
     }
     *base = key_of(base, name);
+}
+
+/// The field `name` (symbol `symbol`) of a document node: the child node, or the value that
+/// stands for it when there is none (absent).
+#[inline(always)]
+fn doc_field<'d>(node: &'d Node, symbol: u32, name: &str) -> Result<&'d Node, Value<'d>> {
+    if let DocValue::Map(entries) = &node.value {
+        // One comparison per key: the keys of a map are interned together
+        // ([`Node::intern`]), so a map whose first key is not interned is read by text.
+        if let Some((_, child)) = entries.iter().find(|(key, _)| key.symbol == symbol) {
+            return Ok(child);
+        }
+        if entries
+            .first()
+            .is_some_and(|(key, _)| key.symbol == Key::UNINTERNED)
+        {
+            return Err(key_of(&Value::Doc(node), name));
+        }
+    }
+    Err(Value::Absent {
+        parent: Some(node),
+        depth: 1,
+    })
 }
 
 /// The value under string key `name`, for values whose keys are not interned.
@@ -1353,7 +1393,14 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<std::cmp::Ordering, Strin
 fn contains(collection: &Value<'_>, value: &Value<'_>) -> Result<bool, String> {
     match collection.view() {
         View::Absent | View::Null => Ok(false),
-        View::List(list) => any_item(list, |item| equal(item, value)),
+        // A string in a list of strings (the common case): the string is viewed once.
+        View::List(list) => match value.view() {
+            View::Str(text) => any_item(
+                list,
+                |item| matches!(item.view(), View::Str(other) if same_text(other, text)),
+            ),
+            _ => any_item(list, |item| equal(item, value)),
+        },
         View::Map(map) => match value.view() {
             View::Str(key) => Ok(has_key(map, key)),
             _ => Ok(false),

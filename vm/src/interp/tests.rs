@@ -312,3 +312,85 @@ fn values_compare_and_print_as_the_language_says() {
     assert!(contains(&get("e"), &Value::str("k")).unwrap());
     assert!(!contains(&Value::ABSENT, &Value::Int(1)).unwrap());
 }
+
+/// `LoadField` finds, fails and points where `Load` then `Field` does, whatever the local
+/// holds: document maps with and without interned keys, scalars, absent values, computed
+/// maps.
+#[test]
+fn load_field_is_load_then_field() {
+    let loaded = load(POD.as_bytes(), &Limits::default());
+    let uninterned = loaded.documents[0].root.clone();
+    let mut interned = uninterned.clone();
+    let names = symbols();
+    interned.intern(&|key| {
+        names
+            .iter()
+            .position(|name| &**name == key)
+            .map(|at| at as u32)
+    });
+    let scalar = interned
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .unwrap()
+        .clone();
+    let computed = Value::Map(Rc::new(vec![(Rc::from("spec"), Value::Int(7))]));
+    let symbols = symbols();
+    // The field read is both the place and the message of a finding.
+    let fused = encode(&[
+        Op::LoadField {
+            local: 0,
+            symbol: 0,
+        },
+        Op::LoadField {
+            local: 0,
+            symbol: 0,
+        },
+        Op::Deny { site: 0, edits: 0 },
+        Op::Return {},
+    ]);
+    let plain = encode(&[
+        Op::Load { local: 0 },
+        Op::Field { symbol: 0 },
+        Op::Load { local: 0 },
+        Op::Field { symbol: 0 },
+        Op::Deny { site: 0, edits: 0 },
+        Op::Return {},
+    ]);
+    let inputs = [
+        Value::Doc(&interned),
+        Value::Doc(&uninterned),
+        Value::Doc(&scalar),
+        Value::ABSENT,
+        Value::Null,
+        computed,
+    ];
+    for input in inputs {
+        let outcomes: Vec<_> = [&fused, &plain]
+            .into_iter()
+            .map(|bytes| {
+                let code = Code::new(bytes, &context(1, &[])).unwrap();
+                let program = Program {
+                    inventory: &[],
+                    code: &code,
+                    locals: 1,
+                    constants: &[],
+                    symbols: &symbols,
+                    params: &[],
+                    patterns: &[],
+                };
+                run(&program, &TestHost, &[(0, input.clone())], 100)
+                    .map(|findings| {
+                        findings
+                            .iter()
+                            .map(|finding| {
+                                let node = finding.place.node.map(std::ptr::from_ref);
+                                (finding.message.clone(), node, finding.place.missing)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .map_err(|error| error.message)
+            })
+            .collect();
+        assert_eq!(outcomes[0], outcomes[1], "{input:?}");
+    }
+}
