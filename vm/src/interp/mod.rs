@@ -782,7 +782,14 @@ impl<'d> Machine<'_, 'd, '_> {
             Op::Eq {} | Op::Ne {} => {
                 let rhs = self.pop()?;
                 let lhs = self.pop()?;
-                let equal = equal(&lhs, &rhs);
+                // A document's string against a literal, the common case, without a call.
+                let equal = match (&lhs, &rhs) {
+                    (Value::Doc(node), Value::Const(Constant::Str(literal))) => match &node.value {
+                        DocValue::String(text) => same_text(text, literal),
+                        _ => equal(&lhs, &rhs),
+                    },
+                    _ => equal(&lhs, &rhs),
+                };
                 self.push(Value::Bool(equal == matches!(op, Op::Eq {})));
             }
             Op::Lt {} | Op::Le {} | Op::Gt {} | Op::Ge {} => {
