@@ -361,10 +361,11 @@ pub fn run_from<'d>(
         setup: false,
     };
     let result = machine.execute(inputs);
-    // Left as they are: the next run clears them.
-    scratch.stack = std::mem::take(&mut machine.stack);
-    scratch.locals = std::mem::take(&mut machine.locals);
-    scratch.iters = std::mem::take(&mut machine.iters);
+    // Handed back as they are (the next run clears them), swapped with the empty buffers
+    // left in their place, so that nothing is dropped here.
+    std::mem::swap(&mut scratch.stack, &mut machine.stack);
+    std::mem::swap(&mut scratch.locals, &mut machine.locals);
+    std::mem::swap(&mut scratch.iters, &mut machine.iters);
     result.map(|()| machine.findings)
 }
 
