@@ -429,17 +429,30 @@ fn unknown_suffix(suffix: &str) -> String {
 /// it is below 10^37 (`None` otherwise: [`magnitude_nanos`] then works it out digit by digit).
 fn whole_nanos(integer: &str, scale: Scale) -> Option<u128> {
     const LIMIT: u128 = 10u128.pow(37);
-    let number = integer.bytes().try_fold(0u128, |value, byte| {
-        byte.is_ascii_digit()
-            .then(|| value * 10 + u128::from(byte - b'0'))
+    // A few digits (the caller passes at most 18): `u64` arithmetic, cheaper than `u128`.
+    let number = integer.bytes().try_fold(0u64, |value, byte| {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))
     })?;
-    let exponent = u32::try_from(scale.pow10.checked_add(9)?).ok()?;
-    let pow2 = scale.pow2;
-    let value = number
-        .checked_mul(10u128.checked_pow(exponent)?)?
-        .checked_mul(1u128.checked_shl(pow2)?)?;
+    let exponent = usize::try_from(scale.pow10.checked_add(9)?).ok()?;
+    let value = u128::from(number)
+        .checked_mul(*POWERS_OF_TEN.get(exponent)?)?
+        .checked_mul(1u128.checked_shl(scale.pow2)?)?;
     (value < LIMIT).then_some(value)
 }
+
+/// 10^0 to 10^38, every power of ten a `u128` holds: looked up, not computed per quantity.
+const POWERS_OF_TEN: [u128; 39] = {
+    let mut powers = [1u128; 39];
+    let mut at = 1;
+    while at < powers.len() {
+        powers[at] = powers[at - 1] * 10;
+        at += 1;
+    }
+    powers
+};
 
 /// The magnitude in nano-units of `INTEGER.FRACTION · 10^pow10 · 2^pow2`, rounded up to a
 /// whole nano-unit when finer.
