@@ -98,10 +98,10 @@ pub(super) fn plan(binding: &Let, rest: &[&Stmt], facts: &Facts<'_>) -> (Plan, u
             count: 1,
             in_loop: false,
         } => Plan::Inline,
-        // A check on each read and a `Forget` in a loop: worth it for a value that costs
-        // more than that.
         // Needed on every path: a check on each read would only cost.
         Uses { .. } if needed(&binding.name.text, rest) => Plan::Eager,
+        // A check on each read and a `Forget` in a loop: worth it for a value that costs
+        // more than that.
         Uses { count, .. } if size >= 4 && count.saturating_mul(size) <= MAX_REPEATED => {
             Plan::OnFirstUse
         }
