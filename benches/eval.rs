@@ -24,70 +24,25 @@
     reason = "benchmark code: a failed expectation is a failed run"
 )]
 
+#[path = "support/library.rs"]
+mod library;
 #[path = "support/manifests.rs"]
 mod manifests;
-#[path = "support/files.rs"]
-mod tree;
 
 /// The binary's allocator, so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
-use std::path::Path;
 use std::process::Command;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pol_compiler::build::build;
-use pol_compiler::frameworks::Frameworks;
-use pol_compiler::schema::Schemas;
 use pol_stdlib::host::StdHost;
 use pol_vm::document::{Document, Limits, load};
 use pol_vm::eval::{Evaluator, Inventory};
-use pol_vm::pack::Pack;
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 const SEED: u64 = 42;
-
-/// The bundled library, compiled.
-fn library() -> Pack {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let schemas = Schemas::builtin("1.36").unwrap();
-    let files = tree::ending_with(&root.join("policies"), ".pol");
-    let sources: Vec<(String, String)> = files
-        .iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).unwrap();
-            (path.display().to_string(), text)
-        })
-        .collect();
-    let frameworks_dir = root.join("policies/frameworks");
-    let framework_files: Vec<(String, String)> = std::fs::read_dir(&frameworks_dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).unwrap();
-            (path.display().to_string(), text)
-        })
-        .collect();
-    let (frameworks, errors) = Frameworks::from_files(
-        framework_files
-            .iter()
-            .map(|(name, text)| (name.as_str(), text.as_str())),
-    );
-    assert!(errors.is_empty(), "{:?}", errors.first());
-    let built = build(
-        sources
-            .iter()
-            .map(|(name, text)| (name.as_str(), text.as_str())),
-        "bench",
-        &schemas,
-        &frameworks,
-    );
-    assert_eq!(built.errors, 0, "{:?}", built.diagnostics.first());
-    built.pack.unwrap()
-}
 
 /// Every enabled policy over every document of the evaluation set.
 fn evaluate_all(
@@ -106,7 +61,7 @@ fn evaluate_all(
 }
 
 fn benches(c: &mut Criterion) {
-    let pack = library();
+    let pack = library::library();
     let host = StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()).unwrap();
     let evaluator = Evaluator::new(&pack, &host);
     // What runs by default: the policies that do not ship off.
