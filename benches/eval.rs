@@ -38,52 +38,28 @@ use std::process::Command;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pol_stdlib::host::StdHost;
-use pol_vm::document::{Document, Limits, load};
-use pol_vm::eval::{Evaluator, Inventory};
+use pol_vm::document::{Limits, load};
+use pol_vm::eval::Evaluator;
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 const SEED: u64 = 42;
-
-/// Every enabled policy over every document of the evaluation set.
-fn evaluate_all(
-    evaluator: &Evaluator<'_>,
-    documents: &[Document],
-    inventory: &Inventory<'_>,
-    enabled: &dyn Fn(u32) -> bool,
-) {
-    for document in documents {
-        black_box(
-            evaluator
-                .evaluate_in(&document.root, inventory, enabled)
-                .ok(),
-        );
-    }
-}
 
 fn benches(c: &mut Criterion) {
     let pack = library::library();
     let host = StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()).unwrap();
     let evaluator = Evaluator::new(&pack, &host);
     // What runs by default: the policies that do not ship off.
-    let enabled = |policy: u32| {
-        pack.policies
-            .get(policy as usize)
-            .is_some_and(|meta| meta.enabled)
-    };
+    let enabled = library::enabled(&pack);
     let work = std::env::temp_dir().join(format!("pol-bench-eval-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
     for n in SIZES {
         let yaml = manifests::stream(n, SEED);
-        let mut loaded = load(yaml.as_bytes(), &Limits::default());
-        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
-        assert_eq!(loaded.documents.len(), n);
-        for document in &mut loaded.documents {
-            evaluator.intern(&mut document.root);
-        }
-        let inventory = evaluator.inventory(loaded.documents.iter().map(|d| &d.root));
+        let documents = library::documents(&evaluator, &yaml);
+        assert_eq!(documents.len(), n);
+        let inventory = evaluator.inventory(documents.iter().map(|d| &d.root));
         // Untimed pass: how many (resource, policy) pairs run, and nothing fails.
         let (mut pairs, mut findings) = (0u64, 0usize);
-        for document in &loaded.documents {
+        for document in &documents {
             for outcome in evaluator
                 .evaluate_in(&document.root, &inventory, &enabled)
                 .unwrap()
@@ -107,7 +83,11 @@ fn benches(c: &mut Criterion) {
         });
         group.finish();
 
-        let run_all = || evaluate_all(&evaluator, &loaded.documents, &inventory, &enabled);
+        let run_all = || {
+            black_box(library::evaluate_all(
+                &evaluator, &documents, &inventory, &enabled,
+            ))
+        };
         let mut group = c.benchmark_group("evaluate");
         group.sample_size(10);
         group.throughput(Throughput::Elements(n as u64));
@@ -145,17 +125,17 @@ fn benches(c: &mut Criterion) {
 
     let n = 10_000;
     let yaml = manifests::dense_stream(n, SEED);
-    let mut loaded = load(yaml.as_bytes(), &Limits::default());
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
-    for document in &mut loaded.documents {
-        evaluator.intern(&mut document.root);
-    }
-    let inventory = evaluator.inventory(loaded.documents.iter().map(|d| &d.root));
+    let documents = library::documents(&evaluator, &yaml);
+    let inventory = evaluator.inventory(documents.iter().map(|d| &d.root));
     let mut group = c.benchmark_group("evaluate-dense");
     group.sample_size(10);
     group.throughput(Throughput::Elements(n as u64));
     group.bench_function(n.to_string(), |b| {
-        b.iter(|| evaluate_all(&evaluator, &loaded.documents, &inventory, &enabled));
+        b.iter(|| {
+            black_box(library::evaluate_all(
+                &evaluator, &documents, &inventory, &enabled,
+            ))
+        });
     });
     group.finish();
 }

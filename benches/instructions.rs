@@ -1,7 +1,7 @@
 //! One evaluation pass of the bundled library over a seeded stream (`support/manifests.rs`),
 //! for counting machine instructions rather than timing them: `bash benches/instructions.sh`
-//! runs it under callgrind, counting only inside `evaluate_pass` (what `evaluate` times in
-//! `benches/eval.rs`). The count is exact
+//! runs it under callgrind, counting only inside `evaluate_all` (`support/library.rs`: what
+//! `evaluate` times in `benches/eval.rs`). The count is exact
 //! and repeatable on a machine whose timings move by ten percent in an hour, so it tells
 //! changes of a percent or two apart; it does not see memory stalls or mispredictions, so a
 //! change is confirmed by timing (`cargo bench --bench eval`) too.
@@ -25,32 +25,8 @@ mod manifests;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::hint::black_box;
-
 use pol_stdlib::host::StdHost;
-use pol_vm::document::{Document, Limits, load};
-use pol_vm::eval::{Evaluator, Inventory};
-
-/// Every enabled policy over every document, once; the findings counted. Not inlined, so that
-/// callgrind can count it alone.
-#[inline(never)]
-fn evaluate_pass(
-    evaluator: &Evaluator<'_>,
-    documents: &[Document],
-    inventory: &Inventory<'_>,
-    enabled: &dyn Fn(u32) -> bool,
-) -> usize {
-    let mut findings = 0;
-    for document in documents {
-        for outcome in evaluator
-            .evaluate_in(&document.root, inventory, enabled)
-            .unwrap()
-        {
-            findings += black_box(outcome.result.expect("no evaluation error")).len();
-        }
-    }
-    findings
-}
+use pol_vm::eval::Evaluator;
 
 fn main() {
     // Cargo passes `--bench` to bench targets; a number is the stream's size.
@@ -63,23 +39,15 @@ fn main() {
     let pack = library::library();
     let host = StdHost::new(&pack.builtins, &pack.patterns, pol_stdlib::host::now()).unwrap();
     let evaluator = Evaluator::new(&pack, &host);
-    let enabled = |policy: u32| {
-        pack.policies
-            .get(policy as usize)
-            .is_some_and(|meta| meta.enabled)
-    };
+    let enabled = library::enabled(&pack);
     let yaml = if dense {
         manifests::dense_stream(n, 42)
     } else {
         manifests::stream(n, 42)
     };
-    let mut loaded = load(yaml.as_bytes(), &Limits::default());
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
-    for document in &mut loaded.documents {
-        evaluator.intern(&mut document.root);
-    }
-    let inventory = evaluator.inventory(loaded.documents.iter().map(|d| &d.root));
-    let findings = evaluate_pass(&evaluator, &loaded.documents, &inventory, &enabled);
+    let documents = library::documents(&evaluator, &yaml);
+    let inventory = evaluator.inventory(documents.iter().map(|d| &d.root));
+    let findings = library::evaluate_all(&evaluator, &documents, &inventory, &enabled);
     let stream = if dense { "dense stream" } else { "stream" };
     println!("evaluated {n} resources ({stream}) once: {findings} findings");
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Machine instructions one evaluation pass of the bundled library costs, counted by callgrind
-# inside `evaluate_pass` only (building the library, generating and parsing the stream are
+# inside `evaluate_all` only (building the library, generating and parsing the stream are
 # not counted). Exact and repeatable: compare two trees with it, then confirm
 # with `cargo bench --bench eval`.
 #
@@ -17,9 +17,9 @@ binary=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 valgrind --tool=callgrind --callgrind-out-file="$out" \
-  --toggle-collect='instructions::evaluate_pass*' "$binary" "$N" $DENSE 2>/dev/null
+  --toggle-collect='instructions::library::evaluate_all*' "$binary" "$N" $DENSE 2>/dev/null
 total=$(grep -E '^(summary|totals):' "$out" | head -1 | awk '{print $2}')
 awk -v total="$total" -v n="$N" 'BEGIN {
-  if (total == 0) { print "callgrind counted nothing: is `evaluate_pass` in the binary?" > "/dev/stderr"; exit 1 }
+  if (total == 0) { print "callgrind counted nothing: is `evaluate_all` in the binary?" > "/dev/stderr"; exit 1 }
   printf "%.1f M instructions for %d resources (%.0f per resource)\n", total / 1e6, n, total / n
 }'

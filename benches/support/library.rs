@@ -1,5 +1,5 @@
-//! The bundled library (`policies/`), compiled as `pol` builds it, for the benchmarks that
-//! evaluate it.
+//! The bundled library (`policies/`), compiled as `pol` builds it, and what the benchmarks that
+//! evaluate it share: the policies on by default, the evaluation set, one evaluation pass.
 
 #[path = "files.rs"]
 mod tree;
@@ -9,6 +9,8 @@ use std::path::Path;
 use pol_compiler::build::build;
 use pol_compiler::frameworks::Frameworks;
 use pol_compiler::schema::Schemas;
+use pol_vm::document::{Document, Limits, load};
+use pol_vm::eval::{Evaluator, Inventory};
 use pol_vm::pack::Pack;
 
 /// The bundled library, compiled.
@@ -49,4 +51,44 @@ pub fn library() -> Pack {
     );
     assert_eq!(built.errors, 0, "{:?}", built.diagnostics.first());
     built.pack.unwrap()
+}
+
+/// What runs by default: the policies of `pack` that do not ship off.
+pub fn enabled(pack: &Pack) -> impl Fn(u32) -> bool + '_ {
+    |policy| {
+        pack.policies
+            .get(policy as usize)
+            .is_some_and(|meta| meta.enabled)
+    }
+}
+
+/// The documents of `yaml`, which must load without error, interned for `evaluator`.
+pub fn documents(evaluator: &Evaluator<'_>, yaml: &str) -> Vec<Document> {
+    let mut loaded = load(yaml.as_bytes(), &Limits::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors.first());
+    for document in &mut loaded.documents {
+        evaluator.intern(&mut document.root);
+    }
+    loaded.documents
+}
+
+/// Every enabled policy over every document of the evaluation set, once; the number of
+/// findings (an evaluation error counts none). Not inlined, so that callgrind can count it
+/// alone (`benches/instructions.sh`).
+#[inline(never)]
+pub fn evaluate_all(
+    evaluator: &Evaluator<'_>,
+    documents: &[Document],
+    inventory: &Inventory<'_>,
+    enabled: &dyn Fn(u32) -> bool,
+) -> usize {
+    let mut findings = 0;
+    for document in documents {
+        if let Ok(outcomes) = evaluator.evaluate_in(&document.root, inventory, enabled) {
+            for outcome in outcomes {
+                findings += outcome.result.map_or(0, |found| found.len());
+            }
+        }
+    }
+    findings
 }

@@ -1183,28 +1183,12 @@ fn selects_by_labels(selector: &Value<'_>, labels: &Value<'_>) -> Option<bool> {
     };
     // A selector from the document (the common case): read in place.
     if let Value::Doc(node) = selector {
-        let DocValue::Map(fields) = &node.value else {
-            return None;
-        };
-        let mut match_labels = None;
-        for (key, value) in fields {
-            match (key.text.as_str(), &value.value) {
-                ("matchLabels" | "matchExpressions", DocValue::Null) => {}
-                ("matchLabels", DocValue::Map(entries)) => match_labels = Some(entries),
-                _ => return None,
-            }
-        }
-        let mut all = true;
-        for (key, wanted) in match_labels? {
-            let DocValue::String(wanted) = &wanted.value else {
-                return None;
-            };
-            if !valid(&key.text, wanted) {
-                return None;
-            }
-            all = all && has(&key.text, wanted);
-        }
-        return Some(all);
+        let match_labels = document_match_labels(node)?;
+        return Some(
+            match_labels
+                .iter()
+                .all(|(key, wanted)| wanted.as_str().is_some_and(|wanted| has(&key.text, wanted))),
+        );
     }
     // A selector the policy built (`{matchLabels: resource.spec.selector}`).
     if !matches!(selector.view(), View::Map(_)) {
@@ -1256,14 +1240,26 @@ fn selector_labels<'d>(selector: &Value<'d>) -> Result<Value<'d>, String> {
     )))
 }
 
-/// `selector_labels` for the common case, read in place: a document selector with valid
-/// string `matchLabels` and no `matchExpressions`. The labels come out in key order, as from
-/// the general path, with the document's strings as values. `None` leaves every other case to
-/// the general path.
+/// `selector_labels` for the common case, read in place ([`document_match_labels`]). The
+/// labels come out in key order, as from the general path, with the document's strings as
+/// values. `None` leaves every other case to the general path.
 fn document_selector_labels<'d>(selector: &Value<'d>) -> Option<Value<'d>> {
     let Value::Doc(node) = selector else {
         return None;
     };
+    let mut labels: Vec<(Rc<str>, Value<'d>)> = document_match_labels(node)?
+        .iter()
+        .map(|(key, wanted)| (Rc::from(key.text.as_str()), Value::Doc(wanted)))
+        .collect();
+    labels.sort_by(|(a, _), (b, _)| a.cmp(b));
+    Some(Value::Map(Rc::new(labels)))
+}
+
+/// The `matchLabels` of a document selector that has nothing else (null fields aside), every
+/// label a valid string pair; none (an empty list) when it has no labels. What `selects` and
+/// `$selectorLabels` read in place; `None` leaves the selector to the general path, which
+/// raises the errors.
+fn document_match_labels(node: &Node) -> Option<&[(document::Key, Node)]> {
     let DocValue::Map(fields) = &node.value else {
         return None;
     };
@@ -1275,20 +1271,13 @@ fn document_selector_labels<'d>(selector: &Value<'d>) -> Option<Value<'d>> {
             _ => return None,
         }
     }
-    let mut labels = Vec::with_capacity(match_labels.len());
-    for (key, wanted) in match_labels {
-        let DocValue::String(text) = &wanted.value else {
-            return None;
-        };
-        if crate::selector::validate_label_key(&key.text).is_err()
-            || crate::selector::validate_label_value(text).is_err()
-        {
-            return None;
-        }
-        labels.push((Rc::from(key.text.as_str()), Value::Doc(wanted)));
-    }
-    labels.sort_by(|(a, _): &(Rc<str>, Value<'d>), (b, _)| a.cmp(b));
-    Some(Value::Map(Rc::new(labels)))
+    let valid = |(key, wanted): &(document::Key, Node)| {
+        wanted.as_str().is_some_and(|wanted| {
+            crate::selector::validate_label_key(&key.text).is_ok()
+                && crate::selector::validate_label_value(wanted).is_ok()
+        })
+    };
+    match_labels.iter().all(valid).then_some(match_labels)
 }
 
 /// A `LabelSelector` object (`matchLabels`, `matchExpressions`), validated as the API server

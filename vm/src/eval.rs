@@ -90,7 +90,8 @@ pub struct QuerySet<'d> {
 pub struct Group<'d> {
     pub nodes: Vec<&'d Node>,
     /// Positions in `nodes` by indexed value ([`value_key`]; `entry_key` for map
-    /// entries), ascending. Keys come from documents, so the hash is SipHash.
+    /// entries), ascending. Keys come from documents, so the hash is seeded per process
+    /// (foldhash): crafted keys cannot be made to collide.
     keyed: foldhash::HashMap<String, Vec<u32>>,
     /// Positions of resources holding a value the index cannot file but that may equal a
     /// key (a float equals the integer of the same value), or a map entry that is not a
