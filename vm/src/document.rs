@@ -366,6 +366,8 @@ fn load_one(chunk: Chunk<'_>, limits: &Limits) -> Result<Option<Node>, LoadError
         limits,
         anchors: Vec::new(),
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         nodes: 0,
         root: None,
         roots: 0,
@@ -393,15 +395,19 @@ fn scan_error(offsets: &Offsets<'_>, error: &ScanError) -> LoadError {
     }
 }
 
-/// A collection being built.
+/// A collection being built. Its items so far are at the end of the builder's `items` (or
+/// `entries`), from `from` on: each finished collection moves them into a vector of their
+/// exact size. (A vector grown one push at a time ends up to twice as large as its items,
+/// and the allocator keeps a block shrunk by less than half: document trees were nearly
+/// twice their size.)
 enum Open {
     List {
-        items: Vec<Node>,
+        from: usize,
         start: Location,
         anchor: usize,
     },
     Map {
-        entries: Vec<(Key, Node)>,
+        from: usize,
         pending_key: Option<Key>,
         start: Location,
         anchor: usize,
@@ -420,6 +426,10 @@ struct Builder<'o, 'a> {
     /// Anchored nodes by anchor id, for aliases.
     anchors: Vec<(usize, Node)>,
     stack: Vec<Open>,
+    /// The items of the open lists, innermost last ([`Open`]).
+    items: Vec<Node>,
+    /// The entries of the open maps, innermost last.
+    entries: Vec<(Key, Node)>,
     /// Nodes created so far, aliases counted with their full size.
     nodes: usize,
     root: Option<Node>,
@@ -499,7 +509,7 @@ impl Builder<'_, '_> {
             Event::SequenceStart(anchor, _) => {
                 self.open(location.start)?;
                 self.stack.push(Open::List {
-                    items: Vec::new(),
+                    from: self.items.len(),
                     start: location,
                     anchor,
                 });
@@ -508,7 +518,7 @@ impl Builder<'_, '_> {
             Event::MappingStart(anchor, _) => {
                 self.open(location.start)?;
                 self.stack.push(Open::Map {
-                    entries: Vec::new(),
+                    from: self.entries.len(),
                     pending_key: None,
                     start: location,
                     anchor,
@@ -522,16 +532,24 @@ impl Builder<'_, '_> {
                 };
                 let (value, start, anchor) = match open {
                     Open::List {
-                        items,
+                        from,
                         start,
                         anchor,
-                    } => (Value::List(items), start, anchor),
+                    } => (
+                        Value::List(self.items.drain(from..).collect()),
+                        start,
+                        anchor,
+                    ),
                     Open::Map {
-                        entries,
+                        from,
                         start,
                         anchor,
                         ..
-                    } => (Value::Map(entries), start, anchor),
+                    } => (
+                        Value::Map(self.entries.drain(from..).collect()),
+                        start,
+                        anchor,
+                    ),
                 };
                 let node = Node {
                     value,
@@ -572,18 +590,18 @@ impl Builder<'_, '_> {
             return Ok(());
         };
         match top {
-            Open::List { items, .. } => {
-                items.push(node);
+            Open::List { .. } => {
+                self.items.push(node);
                 Ok(())
             }
             Open::Map {
-                entries,
+                from,
                 pending_key,
                 index,
                 ..
             } => match pending_key.take() {
                 Some(key) => {
-                    entries.push((key, node));
+                    self.entries.push((key, node));
                     Ok(())
                 }
                 None => {
@@ -598,6 +616,7 @@ impl Builder<'_, '_> {
                             });
                         }
                     };
+                    let entries = self.entries.get(*from..).unwrap_or_default();
                     if index.is_none() && entries.len() >= INDEXED_MAP {
                         *index = Some(
                             entries
@@ -801,6 +820,57 @@ mod tests {
         assert_eq!(loaded.errors.len(), 1);
         assert_eq!(loaded.errors[0].document, Some(1));
         assert_eq!(loaded.errors[0].position.line, 4, "{}", loaded.errors[0]);
+    }
+
+    #[test]
+    fn nested_collections_keep_their_items_in_vectors_of_their_size() {
+        // Collections are built on shared stacks: each must get its own items, in order,
+        // a key of an outer map is no duplicate of an inner map's, and no vector keeps room
+        // to spare (trees were nearly twice their size when vectors grew one push at a time).
+        let loaded = load_text(
+            "a: 1\nb:\n  a: 2\n  c: [x, {a: 3, d: [p, q]}, w]\n  e: 4\nf: [1, [2, 3], 4]\ng: {}\nh: []\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let root = &loaded.documents[0].root;
+        let keys = |node: &Node| match &node.value {
+            Value::Map(entries) => entries.iter().map(|(key, _)| key.text.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let texts = |node: &Node| -> Vec<String> {
+            node.as_list()
+                .unwrap()
+                .iter()
+                .map(|item| match &item.value {
+                    Value::String(text) => text.clone(),
+                    Value::Int(number) => number.to_string(),
+                    Value::List(_) => "[list]".to_string(),
+                    Value::Map(_) => "{map}".to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(keys(root), ["a", "b", "f", "g", "h"]);
+        let b = root.get("b").unwrap();
+        assert_eq!(keys(b), ["a", "c", "e"]);
+        assert_eq!(texts(b.get("c").unwrap()), ["x", "{map}", "w"]);
+        let inner = &b.get("c").unwrap().as_list().unwrap()[1];
+        assert_eq!(keys(inner), ["a", "d"]);
+        assert_eq!(texts(inner.get("d").unwrap()), ["p", "q"]);
+        assert_eq!(texts(root.get("f").unwrap()), ["1", "[list]", "4"]);
+        let mut work = vec![root];
+        while let Some(node) = work.pop() {
+            match &node.value {
+                Value::Map(entries) => {
+                    assert_eq!(entries.capacity(), entries.len(), "{:?}", node.location);
+                    work.extend(entries.iter().map(|(_, child)| child));
+                }
+                Value::List(items) => {
+                    assert_eq!(items.capacity(), items.len(), "{:?}", node.location);
+                    work.extend(items);
+                }
+                _ => {}
+            }
+        }
     }
 
     #[test]
