@@ -463,6 +463,8 @@ fn evaluate_documents<'d>(
     let mut report = FileReport::default();
     let name = file.to_string();
     let pack = evaluator.pack();
+    // Which policies ran, by index: one flag per outcome, their ids in the report at the end.
+    let mut evaluated = vec![false; pack.policies.len()];
     for document in documents {
         let root = &document.root;
         let outcomes = match evaluator.evaluate_in(root, inventory, &|policy| {
@@ -502,8 +504,8 @@ fn evaluate_documents<'d>(
                 entry.0 += outcome.nanos;
                 entry.1 += 1;
             }
-            if !report.evaluated.contains(&policy.id) {
-                report.evaluated.insert(policy.id.clone());
+            if let Some(flag) = evaluated.get_mut(outcome.policy as usize) {
+                *flag = true;
             }
             match outcome.result {
                 Ok(findings) => {
@@ -514,7 +516,7 @@ fn evaluate_documents<'d>(
                         applied.exemption(index, &policy.id, root)
                     };
                     for finding in findings {
-                        let mut finding = convert(pack, texts, file, root, &resource, &finding);
+                        let mut finding = convert(pack, texts, file, root, &resource, finding);
                         if let Some(mode) = applied.modes.get(index) {
                             finding.mode = mode.as_str();
                         }
@@ -540,6 +542,13 @@ fn evaluate_documents<'d>(
             }
         }
     }
+    report.evaluated.extend(
+        pack.policies
+            .iter()
+            .zip(evaluated)
+            .filter(|(_, ran)| *ran)
+            .map(|(policy, _)| policy.id.clone()),
+    );
     report
 }
 
@@ -587,7 +596,7 @@ pub(crate) fn convert(
     file: &Arc<str>,
     root: &pol_vm::document::Node,
     resource: &Arc<Resource>,
-    finding: &VmFinding<'_>,
+    finding: VmFinding<'_>,
 ) -> Finding {
     let site = pack.sites.get(usize::from(finding.site));
     let policy = site.and_then(|site| pack.policies.get(site.policy as usize));
@@ -622,7 +631,7 @@ pub(crate) fn convert(
         policy: text.map_or_else(|| Arc::from(""), |text| text.id.clone()),
         title: text.map_or_else(|| Arc::from(""), |text| text.title.clone()),
         severity: policy.map_or(Severity::Medium, |policy| policy.severity),
-        message: finding.message.clone(),
+        message: finding.message,
         file: file.clone(),
         line: place.location.start.line,
         column: place.location.start.column,

@@ -512,7 +512,7 @@ fn evaluate_case(
             };
             match outcome.result {
                 Ok(findings) => {
-                    for finding in &findings {
+                    for finding in findings {
                         let finding = convert(pack, texts, &file, root, &resource, finding);
                         verdict.actual.push((
                             finding.policy.to_string(),
