@@ -21,7 +21,8 @@ use crate::config::{Applied, Config, inline_problem, policy_names, wildcard};
 use crate::files::{self, Input};
 use crate::parallel::parallel_map;
 use crate::report::findings::{
-    Edit, Exempted, FileReport, Finding, Format, InputError, PolicyTexts, Report, Resource, render,
+    Edit, Exempted, FileReport, Finding, Format, InputError, PolicyTexts, Report, Resource,
+    write as write_report,
 };
 use crate::{Outcome, report};
 
@@ -178,13 +179,20 @@ pub fn run(args: &Args) -> Outcome {
     report.policies = pack.policies.clone();
     report.warnings = applied.expired.clone();
     report.show_exempted = args.show_exempted;
-    let rendered = render(&report, args.format);
     let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered.as_bytes())
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| {
+                let mut out = std::io::BufWriter::new(file);
+                write_report(&report, args.format, &mut out)?;
+                out.flush()
+            })
             .map_err(|error| format!("cannot write `{}`: {error}", path.display())),
-        None => std::io::stdout()
-            .write_all(rendered.as_bytes())
-            .map_err(|error| format!("cannot write the report: {error}")),
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_report(&report, args.format, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|error| format!("cannot write the report: {error}"))
+        }
     };
     if let Err(message) = written {
         report::error(&message);

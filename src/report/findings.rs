@@ -197,13 +197,16 @@ impl InputError {
     }
 }
 
-pub fn render(report: &Report, format: Format) -> String {
+/// Writes the report in `format` to `out`. JSON and SARIF go out piece by piece: their
+/// findings are rendered on every core and each piece is written as it comes, so the whole
+/// report (a hundred megabytes for 100,000 findings) is never held as one string.
+pub fn write(report: &Report, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
-        Format::Text => text(report),
-        Format::Json => json_report(report),
-        Format::Sarif => sarif(report),
-        Format::Junit => junit(report),
-        Format::Github => github(report),
+        Format::Text => out.write_all(text(report).as_bytes()),
+        Format::Json => json_report(report, out),
+        Format::Sarif => sarif(report, out),
+        Format::Junit => out.write_all(junit(report).as_bytes()),
+        Format::Github => out.write_all(github(report).as_bytes()),
     }
 }
 
@@ -379,23 +382,26 @@ fn finding_json(finding: &Finding) -> Value {
 /// Where a big array goes in a document printed by [`spliced`].
 const SPLICE: &str = "@@pol-splice@@";
 
-/// `value` pretty-printed, with the string [`SPLICE`] under `key` replaced by the array of
-/// `items`, each rendered by `render` on every core. Same text as printing the whole tree
-/// (the items are indented to their depth), without building and printing a tree of every
-/// finding on one core: a scan with 100,000 findings spent seconds and a gigabyte there.
+/// Writes `value` pretty-printed, with the string [`SPLICE`] under `key` replaced by the
+/// array of `items`, each rendered by `render` on every core, then a newline. Same text as
+/// printing the whole tree (the items are indented to their depth), without building and
+/// printing a tree of every finding on one core (a scan with 100,000 findings spent seconds
+/// and a gigabyte there), and without joining the pieces into one string.
 fn spliced<T: Sync>(
     value: &Value,
     key: &str,
     items: &[T],
     render: impl Fn(&T) -> Value + Sync,
-) -> String {
-    let out = serde_json::to_string_pretty(value).unwrap_or_default();
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
     // Strings in the output have their quotes escaped, so this is the key's own line.
     let marker = format!("\"{key}\": \"{SPLICE}\"");
-    let Some(at) = out.find(&marker) else {
-        return out;
+    let Some(at) = text.find(&marker) else {
+        out.write_all(text.as_bytes())?;
+        return out.write_all(b"\n");
     };
-    let line_start = out[..at].rfind('\n').map_or(0, |newline| newline + 1);
+    let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
     let indent = " ".repeat(at - line_start + 2);
     let chunks: Vec<&[T]> = items.chunks(256).collect();
     let rendered = crate::parallel::parallel_map(&chunks, |chunk| {
@@ -415,32 +421,29 @@ fn spliced<T: Sync>(
         }
         text
     });
-    // One copy into a string of the final size, each chunk freed once copied: the output of
-    // a big scan is a hundred megabytes, and every intermediate copy is as big.
     let start = at + key.len() + 4;
     let rest = at + marker.len();
-    let size = out.len() + rendered.iter().map(|text| text.len() + 2).sum::<usize>() + indent.len();
-    let mut whole = String::with_capacity(size);
-    whole.push_str(&out[..start]);
+    out.write_all(&text.as_bytes()[..start])?;
     if items.is_empty() {
-        whole.push_str("[]");
+        out.write_all(b"[]")?;
     } else {
-        whole.push_str("[\n");
-        for (index, text) in rendered.into_iter().enumerate() {
+        out.write_all(b"[\n")?;
+        // Each piece is freed once written.
+        for (index, piece) in rendered.into_iter().enumerate() {
             if index > 0 {
-                whole.push_str(",\n");
+                out.write_all(b",\n")?;
             }
-            whole.push_str(&text);
+            out.write_all(piece.as_bytes())?;
         }
-        whole.push('\n');
-        whole.push_str(&indent[..indent.len() - 2]);
-        whole.push(']');
+        out.write_all(b"\n")?;
+        out.write_all(&indent.as_bytes()[..indent.len() - 2])?;
+        out.write_all(b"]")?;
     }
-    whole.push_str(&out[rest..]);
-    whole
+    out.write_all(&text.as_bytes()[rest..])?;
+    out.write_all(b"\n")
 }
 
-fn json_report(report: &Report) -> String {
+fn json_report(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let findings: Vec<&Finding> = report.findings().collect();
     let errors: Vec<Value> = report
         .all_errors()
@@ -496,11 +499,13 @@ fn json_report(report: &Report) -> String {
             .collect();
         object.insert("exempted".to_string(), Value::Array(exempted));
     }
-    let mut out = spliced(&value, "findings", &findings, |finding| {
-        finding_json(finding)
-    });
-    out.push('\n');
-    out
+    spliced(
+        &value,
+        "findings",
+        &findings,
+        |finding| finding_json(finding),
+        out,
+    )
 }
 
 // ---- SARIF 2.1.0 ----
@@ -524,7 +529,7 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-fn sarif(report: &Report) -> String {
+fn sarif(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let reported: std::collections::HashSet<&str> =
         report.findings().map(|finding| &*finding.policy).collect();
     let mut used: Vec<&PolicyMeta> = report
@@ -637,9 +642,7 @@ fn sarif(report: &Report) -> String {
             "results": SPLICE,
         }],
     });
-    let mut out = spliced(&value, "results", &findings, result);
-    out.push('\n');
-    out
+    spliced(&value, "results", &findings, result, out)
 }
 
 /// A relative URI for a path (SARIF wants forward slashes and percent-encoding).
