@@ -198,8 +198,9 @@ impl InputError {
 }
 
 /// Writes the report in `format` to `out`. JSON and SARIF go out piece by piece: their
-/// findings are rendered on every core and each piece is written as it comes, so the whole
-/// report (a hundred megabytes for 100,000 findings) is never held as one string.
+/// findings are rendered in chunks on every core, and the chunks are written in order, each
+/// freed once written, so the whole report (a hundred megabytes for 100,000 findings) is
+/// never joined into one string.
 pub fn write(report: &Report, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Text => out.write_all(text(report).as_bytes()),
