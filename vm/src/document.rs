@@ -536,7 +536,7 @@ impl Builder<'_, '_> {
                         start,
                         anchor,
                     } => (
-                        Value::List(self.items.drain(from..).collect()),
+                        Value::List(self.items.drain(from.min(self.items.len())..).collect()),
                         start,
                         anchor,
                     ),
@@ -546,7 +546,7 @@ impl Builder<'_, '_> {
                         anchor,
                         ..
                     } => (
-                        Value::Map(self.entries.drain(from..).collect()),
+                        Value::Map(self.entries.drain(from.min(self.entries.len())..).collect()),
                         start,
                         anchor,
                     ),
