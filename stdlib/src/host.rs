@@ -1605,7 +1605,20 @@ fn bucket<'v>(item: &'v Value<'_>) -> Bucket<'v> {
 }
 
 /// The items without repeats (by [`equal`]), first occurrences kept, in order.
+/// Lists up to this long are made unique by comparing each item with those kept: no hashing
+/// and no allocation but the result (most lists a policy makes unique are a handful of names).
+const SMALL_UNIQUE: usize = 16;
+
 fn unique(items: Vec<Value<'_>>) -> Vec<Value<'_>> {
+    if items.len() <= SMALL_UNIQUE {
+        let mut kept: Vec<Value<'_>> = Vec::with_capacity(items.len());
+        for item in items {
+            if !kept.iter().any(|earlier| equal(earlier, &item)) {
+                kept.push(item);
+            }
+        }
+        return kept;
+    }
     let mut kept: Vec<usize> = Vec::new();
     let mut seen: HashMap<Bucket<'_>, Vec<usize>> = HashMap::new();
     for (at, item) in items.iter().enumerate() {
