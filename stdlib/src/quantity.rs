@@ -303,6 +303,14 @@ fn push_digits(mut value: u128, out: &mut String) {
 
 /// Parses a quantity; on error, the reason (the caller adds the input).
 fn parse(input: &str) -> Result<Quantity, String> {
+    match plain(input.as_bytes()) {
+        Some(quantity) => Ok(quantity),
+        None => general(input),
+    }
+}
+
+/// [`parse`] for every form: signs, decimal points, exponents, white space around.
+fn general(input: &str) -> Result<Quantity, String> {
     let s = input.trim();
     if s.is_empty() {
         return Err("empty".to_owned());
@@ -428,14 +436,51 @@ fn unknown_suffix(suffix: &str) -> String {
 /// `INTEGER · 10^pow10 · 2^pow2` in nano-units, for a whole number of at most 18 digits, when
 /// it is below 10^37 (`None` otherwise: [`magnitude_nanos`] then works it out digit by digit).
 fn whole_nanos(integer: &str, scale: Scale) -> Option<u128> {
-    const LIMIT: u128 = 10u128.pow(37);
     // A few digits (the caller passes at most 18): `u64` arithmetic, cheaper than `u128`.
-    let number = integer.bytes().try_fold(0u64, |value, byte| {
+    scaled_nanos(digits_u64(integer.as_bytes())?, scale)
+}
+
+/// What manifests hold (`500m`, `4`, `16Gi`): at most 18 digits, no sign, point or white
+/// space, then nothing or a common suffix, read byte by byte. `None` for anything else,
+/// which [`parse`] reads the general way (to the same value).
+fn plain(bytes: &[u8]) -> Option<Quantity> {
+    let digits = bytes
+        .iter()
+        .take_while(|byte| byte.is_ascii_digit())
+        .count();
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    let (number, suffix) = bytes.split_at_checked(digits)?;
+    let (pow10, pow2) = match suffix {
+        b"" => (0, 0),
+        b"m" => (-3, 0),
+        b"k" => (3, 0),
+        b"M" => (6, 0),
+        b"G" => (9, 0),
+        b"Ki" => (0, 10),
+        b"Mi" => (0, 20),
+        b"Gi" => (0, 30),
+        b"Ti" => (0, 40),
+        _ => return None,
+    };
+    let nanos = scaled_nanos(digits_u64(number)?, Scale { pow10, pow2 })?;
+    i128::try_from(nanos).ok().map(Quantity::from_nanos)
+}
+
+/// The number written by ASCII `digits` (at most 19 of them fit).
+fn digits_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |value, byte| {
         if !byte.is_ascii_digit() {
             return None;
         }
         value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))
-    })?;
+    })
+}
+
+/// `number · 10^pow10 · 2^pow2` in nano-units, when below 10^37.
+fn scaled_nanos(number: u64, scale: Scale) -> Option<u128> {
+    const LIMIT: u128 = 10u128.pow(37);
     let exponent = usize::try_from(scale.pow10.checked_add(9)?).ok()?;
     let value = u128::from(number)
         .checked_mul(*POWERS_OF_TEN.get(exponent)?)?
@@ -566,6 +611,58 @@ mod tests {
         assert_eq!(q("0.1n").nanos(), 1);
         assert_eq!(q("-0.1n").nanos(), -1);
         assert_eq!(q("0.0000000001Ki").nanos(), 103);
+    }
+
+    #[test]
+    fn the_plain_form_reads_as_the_general_way_does() {
+        for text in [
+            "0",
+            "7",
+            "500m",
+            "0500m",
+            "16Gi",
+            "1Ki",
+            "3Ti",
+            "10k",
+            "2M",
+            "4G",
+            "999999999999999999",
+            "999999999999999999Ti",
+            "1000000000000000000",
+            "1e3",
+            "1.5",
+            "-1",
+            " 1",
+            "1 ",
+            "1mi",
+            "m",
+        ] {
+            if let Some(fast) = plain(text.as_bytes()) {
+                assert_eq!(Ok(fast), general(text), "{text}");
+            }
+            assert_eq!(Quantity::parse(text).ok(), general(text).ok(), "{text}");
+        }
+        assert!(plain(b"1.5").is_none() && plain(b"-1").is_none() && plain(b" 1").is_none());
+        assert!(
+            plain(b"1000000000000000000").is_none(),
+            "19 digits take the general way"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_agrees_with_general(
+            digits in "[0-9]{1,18}",
+            suffix in proptest::sample::select(vec!["", "m", "k", "M", "G", "Ki", "Mi", "Gi", "Ti"]),
+        ) {
+            let text = format!("{digits}{suffix}");
+            let fast = plain(text.as_bytes());
+            // Up to 15 digits nothing overflows; longer ones may take the general way.
+            proptest::prop_assert!(fast.is_some() || digits.len() > 15, "{}", text);
+            if let Some(fast) = fast {
+                proptest::prop_assert_eq!(Ok(fast), general(&text), "{}", text);
+            }
+        }
     }
 
     #[test]
