@@ -1532,6 +1532,15 @@ fn write_json(value: &Value<'_>, patterns: &[PatternDef], out: &mut String) {
         View::Int(number) => {
             let _ = write!(out, "{number}");
         }
+        // A whole number (a ratio parameter such as `2.0`): as `{:?}` writes it, through the
+        // integer's digits, which cost a tenth of the shortest-float algorithm.
+        View::Float(number)
+            if number.fract() == 0.0
+                && number.abs() < 1e15
+                && !(number == 0.0 && number.is_sign_negative()) =>
+        {
+            let _ = write!(out, "{}.0", number as i64);
+        }
         View::Float(number) if number.is_finite() => {
             let _ = write!(out, "{number:?}");
         }

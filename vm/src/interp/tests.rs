@@ -394,3 +394,38 @@ fn load_field_is_load_then_field() {
         assert_eq!(outcomes[0], outcomes[1], "{input:?}");
     }
 }
+
+#[test]
+fn floats_print_as_rust_debug_prints_them() {
+    for number in [
+        2.0,
+        -3.0,
+        0.0,
+        -0.0,
+        0.5,
+        -2.5,
+        123_456.0,
+        1e14,
+        999_999_999_999_999.0,
+        1e15,
+        1e16,
+        1e300,
+        0.1,
+        1.0 / 3.0,
+    ] {
+        assert_eq!(
+            json(&Value::Float(number)),
+            format!("{number:?}"),
+            "{number}"
+        );
+    }
+    assert_eq!(json(&Value::Float(f64::NAN)), "null");
+}
+
+proptest::proptest! {
+    #[test]
+    fn whole_floats_print_as_rust_debug_prints_them(whole in -1e16f64..1e16) {
+        let number = whole.trunc();
+        proptest::prop_assert_eq!(json(&Value::Float(number)), format!("{number:?}"));
+    }
+}
