@@ -203,7 +203,9 @@ impl<'d> Group<'d> {
     /// The resources that may match `key` in lookup `mode` (see `OthersBy`): a superset of
     /// the ones that do, in evaluation-set order.
     pub fn lookup(&self, key: &Value<'_>, mode: u8) -> Candidates<'_> {
-        let mut text = String::new();
+        // Room for the usual key (a name, a label) from the start: grown a push at a time,
+        // the buffer was reallocated three or four times per lookup.
+        let mut text = String::with_capacity(64);
         let found: Vec<&[u32]> = match mode {
             0 => match value_key(key.view(), &mut text) {
                 Keyed::Key => vec![self.positions(&text)],
