@@ -1106,9 +1106,20 @@ thread_local! {
 }
 
 fn image<'d>(part: ImagePart, reference: &str) -> Result<Value<'d>, String> {
-    let parts = IMAGES.with(|cache| {
+    // Only the part asked for is copied out of the cache (one reference count, not four).
+    let pick = |parsed: &Result<ImageParts, String>| -> Result<Value<'d>, String> {
+        let parts = parsed.as_ref().map_err(Clone::clone)?;
+        let found = match part {
+            ImagePart::Registry => Some(&parts.registry),
+            ImagePart::Repository => Some(&parts.repository),
+            ImagePart::Tag => parts.tag.as_ref(),
+            ImagePart::Digest => parts.digest.as_ref(),
+        };
+        Ok(found.map_or(Value::ABSENT, |text| Value::Str(Rc::clone(text))))
+    };
+    IMAGES.with(|cache| {
         if let Some(found) = cache.borrow().get(reference) {
-            return found.clone();
+            return pick(found);
         }
         let parsed = ImageRef::parse(reference)
             .map(|image| ImageParts {
@@ -1118,20 +1129,14 @@ fn image<'d>(part: ImagePart, reference: &str) -> Result<Value<'d>, String> {
                 digest: image.digest().map(|digest| Rc::new(digest.to_string())),
             })
             .map_err(|error| error.to_string());
+        let value = pick(&parsed);
         let mut cache = cache.borrow_mut();
         if cache.len() >= IMAGE_CACHE_SIZE {
             cache.clear();
         }
-        cache.insert(reference.into(), parsed.clone());
-        parsed
-    })?;
-    let found = match part {
-        ImagePart::Registry => Some(parts.registry),
-        ImagePart::Repository => Some(parts.repository),
-        ImagePart::Tag => parts.tag,
-        ImagePart::Digest => parts.digest,
-    };
-    Ok(found.map_or(Value::ABSENT, Value::Str))
+        cache.insert(reference.into(), parsed);
+        value
+    })
 }
 
 /// Whether a label selector selects the labels. As in Kubernetes, a null selector selects
