@@ -535,21 +535,13 @@ impl Builder<'_, '_> {
                         from,
                         start,
                         anchor,
-                    } => (
-                        Value::List(self.items.drain(from.min(self.items.len())..).collect()),
-                        start,
-                        anchor,
-                    ),
+                    } => (Value::List(exact(&mut self.items, from)), start, anchor),
                     Open::Map {
                         from,
                         start,
                         anchor,
                         ..
-                    } => (
-                        Value::Map(self.entries.drain(from.min(self.entries.len())..).collect()),
-                        start,
-                        anchor,
-                    ),
+                    } => (Value::Map(exact(&mut self.entries, from)), start, anchor),
                 };
                 let node = Node {
                     value,
@@ -656,6 +648,20 @@ impl Builder<'_, '_> {
             },
         }
     }
+}
+
+/// The items of `stack` from `from` on, moved into a vector of exactly their number
+/// (`Vec::with_capacity` guarantees the capacity asked for). The stacks are strictly nested,
+/// so `from` never passes the end; bounding it keeps the loader panic-free regardless.
+fn exact<T>(stack: &mut Vec<T>, from: usize) -> Vec<T> {
+    debug_assert!(
+        from <= stack.len(),
+        "a collection's items start past the stack's end"
+    );
+    let items = stack.drain(from.min(stack.len())..);
+    let mut exact = Vec::with_capacity(items.len());
+    exact.extend(items);
+    exact
 }
 
 fn node_count(node: &Node) -> usize {

@@ -784,6 +784,7 @@ fn search(root: &Node, target: &Node) -> Option<(String, Location)> {
 /// The pointer of the child at the end of `path` (each collection from the root down, with
 /// the position taken in it), and its location: its key's in a map, its own in a list.
 fn pointer(path: &[(&Node, usize)], target: &Node) -> (String, Location) {
+    use std::fmt::Write as _;
     let mut pointer = String::new();
     let mut location = target.location;
     for (node, at) in path {
@@ -796,7 +797,7 @@ fn pointer(path: &[(&Node, usize)], target: &Node) -> (String, Location) {
                 }
             }
             _ => {
-                pointer.push_str(&at.to_string());
+                let _ = write!(pointer, "{at}");
                 location = target.location;
             }
         }
